@@ -1,0 +1,456 @@
+//! The connection state machine.
+
+mod recv;
+mod send;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::time::Duration;
+
+use base64::Engine as _;
+
+pub use send::{BoxRng, Sender};
+
+use crate::close::CloseCode;
+use crate::config::Config;
+use crate::error::{Error, HandshakeError, SendError};
+use crate::handshake::{
+    accept_key, write_reject_response, AcceptOptions, ClientOptions, Request, Response, WsUrl,
+};
+use crate::Status;
+use recv::{Handshake, Receiver};
+
+/// Which end of the connection this is. The role decides masking (RFC 6455 §5.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// The connecting end: masks what it sends, refuses masked frames.
+    Client,
+    /// The accepting end: sends unmasked, refuses unmasked frames.
+    Server,
+}
+
+/// The connection's state, following the browser's `readyState`.
+///
+/// It only moves forward: `Connecting → Open → Closing → Closed`, where `Open` or `Closing`
+/// may be skipped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum State {
+    /// The opening handshake is under way.
+    Connecting,
+    /// Messages flow both ways.
+    Open,
+    /// This end sent a Close and waits for the peer's.
+    Closing,
+    /// The closing handshake is over, or the connection failed: write what is pending, then
+    /// close the transport.
+    Closed,
+}
+
+/// Something the peer did, borrowed from the connection's buffers.
+///
+/// An event borrows the connection: drop it before feeding more input. To answer while the
+/// event is alive, use the [`Sender`] that [`Connection::next_event`] returns with it.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// (Server) A valid upgrade request: answer it with [`Connection::accept`] or
+    /// [`Connection::reject`].
+    Request(Request<'a>),
+    /// (Client) The server accepted the upgrade; the connection is open.
+    Open(Response<'a>),
+    /// A whole text message (UTF-8 validated).
+    Text(&'a str),
+    /// A whole binary message.
+    Binary(&'a [u8]),
+    /// (Streaming mode) A piece of a text message, ending on a character boundary; `fin` marks
+    /// the message's last piece.
+    TextChunk {
+        /// The text of this piece.
+        text: &'a str,
+        /// Whether the message ends with this piece.
+        fin: bool,
+    },
+    /// (Streaming mode) A piece of a binary message; `fin` marks the message's last piece.
+    BinaryChunk {
+        /// The bytes of this piece.
+        data: &'a [u8],
+        /// Whether the message ends with this piece.
+        fin: bool,
+    },
+    /// A Ping; it has been answered already if [`Config::auto_pong`] is set.
+    Ping(&'a [u8]),
+    /// A Pong.
+    Pong(&'a [u8]),
+    /// The connection closed. After a Close frame from the peer (`was_clean`), the reply has
+    /// been queued. `code` is 1005 if the peer's Close had no code, and 1006 (not clean) if the
+    /// transport ended, or a timer gave up, without a closing handshake.
+    Close {
+        /// The peer's close code, or 1005 / 1006.
+        code: CloseCode,
+        /// The peer's reason.
+        reason: &'a str,
+        /// Whether the closing handshake completed.
+        was_clean: bool,
+    },
+}
+
+/// One WebSocket connection, as a state machine without I/O.
+///
+/// The driver feeds received bytes with [`receive`](Self::receive), takes events from
+/// [`next_event`](Self::next_event) until it returns `None`, writes
+/// [`pending_output`](Self::pending_output) to the transport and acknowledges it with
+/// [`advance_output`](Self::advance_output). When [`state`](Self::state) is
+/// [`State::Closed`] and nothing is pending, it closes the transport.
+///
+/// ```
+/// use rfc6455::{Connection, Config, Event, Role};
+///
+/// // Two connections already past the handshake, wired back to back.
+/// let mut client = Connection::open(Role::Client, Config::default());
+/// let mut server = Connection::open(Role::Server, Config::default());
+/// client.send_text("hello").unwrap();
+/// server.receive(client.pending_output());
+/// client.advance_output(usize::MAX);
+///
+/// while let Some((event, sender)) = server.next_event().unwrap() {
+///     if let Event::Text(text) = event {
+///         sender.send_text(text).unwrap(); // echo, without copying the message
+///     }
+/// }
+/// client.receive(server.pending_output());
+/// let Some((Event::Text(echo), _)) = client.next_event().unwrap() else { panic!() };
+/// assert_eq!(echo, "hello");
+/// ```
+pub struct Connection {
+    config: Config,
+    rx: Receiver,
+    tx: Sender,
+    last_activity: Option<Duration>,
+    ping_sent: Option<Duration>,
+    handshake_started: Option<Duration>,
+}
+
+impl core::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Connection")
+            .field("role", &self.tx.role)
+            .field("state", &self.tx.state)
+            .field("buffered_input", &self.rx.buffered())
+            .field("buffered_output", &self.tx.buffered_amount())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "std")]
+fn default_rng() -> BoxRng {
+    use rand::SeedableRng as _;
+    alloc::boxed::Box::new(rand::rngs::StdRng::from_rng(&mut rand::rng()))
+}
+
+impl Connection {
+    fn build(role: Role, state: State, hs: Handshake, config: Config, rng: Option<BoxRng>) -> Self {
+        Self {
+            config,
+            rx: Receiver::new(hs),
+            tx: Sender::new(role, state, rng),
+            last_activity: None,
+            ping_sent: None,
+            handshake_started: None,
+        }
+    }
+
+    /// A server connection waiting for the client's upgrade request.
+    ///
+    /// Feed it the bytes the client sends; [`next_event`](Self::next_event) yields
+    /// [`Event::Request`] once the request is complete and valid. An invalid request fails with
+    /// [`Error::Handshake`] and queues the error response (400, 426, 431…).
+    pub fn server(config: Config) -> Self {
+        Self::build(Role::Server, State::Connecting, Handshake::AwaitRequest, config, None)
+    }
+
+    /// A client connection to `url`, with its upgrade request queued as output.
+    ///
+    /// Masks and the handshake key come from the operating system's randomness.
+    #[cfg(feature = "std")]
+    pub fn client(url: &WsUrl, options: ClientOptions, config: Config) -> Result<Self, HandshakeError> {
+        Self::client_with_rng(url, options, config, default_rng())
+    }
+
+    /// A client connection to `url` that draws masks and the key from `rng`.
+    ///
+    /// RFC 6455 §10.3 asks for unpredictable masks: give it a cryptographically strong
+    /// generator outside of tests.
+    pub fn client_with_rng(
+        url: &WsUrl,
+        options: ClientOptions,
+        config: Config,
+        rng: BoxRng,
+    ) -> Result<Self, HandshakeError> {
+        let mut conn = Self::build(Role::Client, State::Connecting, Handshake::Done, config, Some(rng));
+        let mut nonce = [0u8; 16];
+        conn.tx.random_bytes(&mut nonce);
+        let key = base64::engine::general_purpose::STANDARD.encode(nonce);
+        options.write_request(url, &key, conn.tx.out_mut())?;
+        conn.rx.hs = Handshake::AwaitResponse {
+            accept: accept_key(key.as_bytes()),
+            options,
+        };
+        Ok(conn)
+    }
+
+    /// A connection whose opening handshake was done elsewhere: it starts [`State::Open`].
+    ///
+    /// A client draws masks from the operating system's randomness.
+    #[cfg(feature = "std")]
+    pub fn open(role: Role, config: Config) -> Self {
+        let rng = (role == Role::Client).then(default_rng);
+        Self::build(role, State::Open, Handshake::Done, config, rng)
+    }
+
+    /// Like [`open`](Self::open), with the client's masks drawn from `rng`.
+    pub fn open_with_rng(role: Role, config: Config, rng: BoxRng) -> Self {
+        Self::build(role, State::Open, Handshake::Done, config, Some(rng))
+    }
+
+    /// This end's role.
+    pub fn role(&self) -> Role {
+        self.tx.role
+    }
+
+    /// The connection's state.
+    pub fn state(&self) -> State {
+        self.tx.state
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The negotiated subprotocol, once open.
+    pub fn protocol(&self) -> Option<&str> {
+        self.tx.protocol.as_deref()
+    }
+
+    /// Hands in bytes received from the transport, in chunks of any size.
+    ///
+    /// They are copied into the connection's buffer; take the events they produce with
+    /// [`next_event`](Self::next_event). Bytes after the connection closed are ignored.
+    pub fn receive(&mut self, data: &[u8]) {
+        self.rx.receive(data);
+    }
+
+    /// Tells the connection that the transport reached end of file (the peer closed it).
+    ///
+    /// Once buffered bytes are processed, a connection that had no closing handshake yields
+    /// [`Event::Close`] with code 1006 and `was_clean: false`.
+    pub fn receive_eof(&mut self) {
+        self.rx.receive_eof();
+    }
+
+    /// The next event from the received bytes, with the [`Sender`] to answer it; `None` when
+    /// more input is needed (or nothing more will come).
+    ///
+    /// A protocol violation fails the connection: the Close frame with the code RFC 6455
+    /// prescribes is queued, the state becomes [`State::Closed`], and the error is returned
+    /// (once; later calls return `None`).
+    pub fn next_event(&mut self) -> Result<Option<(Event<'_>, &mut Sender)>, Error> {
+        let ev = self.rx.poll(&mut self.tx, &self.config)?;
+        Ok(ev.map(|e| (e, &mut self.tx)))
+    }
+
+    fn awaiting_answer(&self) -> Result<usize, HandshakeError> {
+        match self.rx.hs {
+            Handshake::AwaitAnswer { head_len } => Ok(head_len),
+            _ => Err(HandshakeError::NotAwaitingAnswer),
+        }
+    }
+
+    /// (Server) Accepts the pending [`Event::Request`]: queues the 101 response and opens the
+    /// connection. Bytes the client sent after its request are kept as frames.
+    pub fn accept(&mut self, options: &AcceptOptions) -> Result<(), HandshakeError> {
+        let head_len = self.awaiting_answer()?;
+        let req = match Request::parse(self.rx.head(head_len), &self.config)? {
+            Status::Complete(req) => req,
+            Status::Partial => return Err(HandshakeError::NotAwaitingAnswer),
+        };
+        req.write_accept(options, self.tx.out_mut())?;
+        self.rx.take_head(head_len);
+        self.rx.hs = Handshake::Done;
+        self.tx.state = State::Open;
+        self.tx.protocol = options.protocol.clone();
+        Ok(())
+    }
+
+    /// (Server) Refuses the pending [`Event::Request`] with an HTTP `status` (e.g. 403 for a
+    /// foreign Origin), extra `headers` and a `body`; the connection becomes
+    /// [`State::Closed`] once the response is queued.
+    pub fn reject(&mut self, status: u16, headers: &[(String, String)], body: &[u8]) -> Result<(), HandshakeError> {
+        let head_len = self.awaiting_answer()?;
+        write_reject_response(status, headers, body, self.tx.out_mut());
+        self.rx.take_head(head_len);
+        self.rx.hs = Handshake::Done;
+        self.rx.done = true;
+        self.tx.state = State::Closed;
+        Ok(())
+    }
+
+    /// The sending half, for sending outside of [`next_event`](Self::next_event).
+    pub fn sender(&mut self) -> &mut Sender {
+        &mut self.tx
+    }
+
+    /// Sends a whole text message. See [`Sender::send_text`].
+    pub fn send_text(&mut self, text: &str) -> Result<(), SendError> {
+        self.tx.send_text(text)
+    }
+
+    /// Sends a whole binary message. See [`Sender::send_binary`].
+    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), SendError> {
+        self.tx.send_binary(data)
+    }
+
+    /// Sends a piece of a fragmented text message. See [`Sender::send_text_fragment`].
+    pub fn send_text_fragment(&mut self, text: &str, fin: bool) -> Result<(), SendError> {
+        self.tx.send_text_fragment(text, fin)
+    }
+
+    /// Sends a piece of a fragmented binary message. See [`Sender::send_binary_fragment`].
+    pub fn send_binary_fragment(&mut self, data: &[u8], fin: bool) -> Result<(), SendError> {
+        self.tx.send_binary_fragment(data, fin)
+    }
+
+    /// Sends a Ping. See [`Sender::send_ping`].
+    pub fn send_ping(&mut self, data: &[u8]) -> Result<(), SendError> {
+        self.tx.send_ping(data)
+    }
+
+    /// Sends a Pong. See [`Sender::send_pong`].
+    pub fn send_pong(&mut self, data: &[u8]) -> Result<(), SendError> {
+        self.tx.send_pong(data)
+    }
+
+    /// Starts the closing handshake. See [`Sender::close`].
+    pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), SendError> {
+        self.tx.close(code, reason)
+    }
+
+    /// The bytes to write to the transport next.
+    pub fn pending_output(&self) -> &[u8] {
+        self.tx.pending_output()
+    }
+
+    /// Acknowledges `n` written bytes of [`pending_output`](Self::pending_output).
+    pub fn advance_output(&mut self, n: usize) {
+        self.tx.advance_output(n);
+    }
+
+    /// Moves all pending output into `dst`, as if written.
+    pub fn take_output(&mut self, dst: &mut Vec<u8>) {
+        self.tx.take_output(dst);
+    }
+
+    /// Bytes queued and not yet written — the browser's `bufferedAmount`. A driver should
+    /// stop reading from a peer whose output backs up past a bound of its choice.
+    pub fn buffered_amount(&self) -> usize {
+        self.tx.buffered_amount()
+    }
+
+    /// Whether the driver should close the transport now: the connection is closed and all
+    /// output was written.
+    pub fn should_close_transport(&self) -> bool {
+        self.tx.state == State::Closed && self.tx.buffered_amount() == 0
+    }
+
+    /// Releases empty buffers, for a connection about to sit idle.
+    pub fn shrink_buffers(&mut self) {
+        self.rx.shrink();
+        self.tx.shrink();
+    }
+
+    /// When the connection next wants [`handle_timeout`](Self::handle_timeout) to be called,
+    /// on the driver's clock. `Some(Duration::ZERO)` asks for a call at once (to learn the
+    /// time); `None` means no timer is running.
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        let asap = Some(Duration::ZERO);
+        match self.tx.state {
+            State::Closed => None,
+            State::Connecting => {
+                let limit = self.config.handshake_timeout?;
+                self.handshake_started.map_or(asap, |t| Some(t + limit))
+            }
+            State::Closing => self
+                .tx
+                .close_started
+                .map_or(asap, |t| Some(t + self.config.close_timeout)),
+            State::Open => {
+                let interval = self.config.idle_ping?;
+                if self.rx.activity {
+                    // Learn when the input arrived, to restart the idle interval from there.
+                    return asap;
+                }
+                match (self.ping_sent, self.last_activity) {
+                    (Some(sent), _) => Some(sent + self.config.pong_timeout),
+                    (None, Some(t)) => Some(t + interval),
+                    (None, None) => asap,
+                }
+            }
+        }
+    }
+
+    /// Tells the connection the time on the driver's monotonic clock, and runs due timers:
+    /// keep-alive Pings, giving up on a silent peer, the closing handshake timeout and the
+    /// opening handshake timeout. A timer that gives up closes the connection; the next
+    /// [`next_event`](Self::next_event) yields [`Event::Close`] with code 1006.
+    ///
+    /// Keep-alive counts any received bytes as a sign of life, dated by the next call of this
+    /// method (with keep-alive on, [`poll_timeout`](Self::poll_timeout) asks for that call at
+    /// once after input). Call it whenever `now` reaches `poll_timeout`; extra calls are
+    /// harmless.
+    pub fn handle_timeout(&mut self, now: Duration) {
+        self.tx.now = Some(now);
+        if self.rx.activity || self.last_activity.is_none() {
+            self.rx.activity = false;
+            self.last_activity = Some(now);
+            self.ping_sent = None;
+        }
+        let expired = |start: Option<Duration>, limit: Duration| start.is_some_and(|s| now >= s + limit);
+        match self.tx.state {
+            State::Closed => {}
+            State::Connecting => {
+                let started = *self.handshake_started.get_or_insert(now);
+                if let Some(limit) = self.config.handshake_timeout {
+                    if expired(Some(started), limit) {
+                        self.abort();
+                    }
+                }
+            }
+            State::Closing => {
+                let started = *self.tx.close_started.get_or_insert(now);
+                if expired(Some(started), self.config.close_timeout) {
+                    self.abort();
+                }
+            }
+            State::Open => {
+                let Some(interval) = self.config.idle_ping else {
+                    return;
+                };
+                if self.ping_sent.is_some() {
+                    if expired(self.ping_sent, self.config.pong_timeout) {
+                        self.abort();
+                    }
+                } else if expired(self.last_activity, interval) && self.tx.send_ping(b"").is_ok() {
+                    self.ping_sent = Some(now);
+                }
+            }
+        }
+    }
+
+    /// Gives up on the peer: no more frames are sent or accepted.
+    fn abort(&mut self) {
+        self.tx.state = State::Closed;
+        if !self.rx.done {
+            self.rx.aborted = true;
+        }
+    }
+}

@@ -1,0 +1,581 @@
+//! The receiving half: handshake parsing, frame decoding, reassembly, validation.
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use super::send::Sender;
+use super::{Event, Role, State};
+use crate::close::{parse_close_payload, CloseCode};
+use crate::config::{Config, Delivery};
+use crate::error::{Error, ProtocolError};
+use crate::frame::{FrameHeader, OpCode};
+use crate::handshake::{parse_response, write_error_response, ClientOptions, Request};
+use crate::mask::apply_mask;
+use crate::utf8::{self, Utf8Validator};
+use crate::Status;
+
+/// Buffers larger than this are released once empty, so idle connections stay small.
+const RETAIN: usize = 64 * 1024;
+
+/// Where the opening handshake stands.
+pub(super) enum Handshake {
+    /// Done (or never needed): frames follow.
+    Done,
+    /// Server: waiting for the client's request.
+    AwaitRequest,
+    /// Server: a request of `head_len` bytes waits for `accept` or `reject`.
+    AwaitAnswer { head_len: usize },
+    /// Client: waiting for the server's response.
+    AwaitResponse {
+        accept: [u8; 28],
+        options: ClientOptions,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Binary,
+}
+
+/// A data frame whose payload is being delivered piece by piece (streaming mode).
+#[derive(Clone, Copy, Debug)]
+struct StreamFrame {
+    kind: Kind,
+    fin: bool,
+    mask: Option<[u8; 4]>,
+    remaining: usize,
+    offset: usize,
+}
+
+/// What the next event is, by position, so that it can be borrowed after all mutation.
+enum Ready {
+    Data { kind: Kind, start: usize, end: usize },
+    Message(Kind),
+    Chunk { kind: Kind, start: usize, end: usize, fin: bool },
+    CarryChar { len: usize, fin: bool },
+    Ping(usize, usize),
+    Pong(usize, usize),
+    Close { code: Option<CloseCode>, start: usize, end: usize },
+    Abnormal,
+}
+
+enum Step {
+    Ready(Ready),
+    NeedMore,
+    Continue,
+}
+
+pub(super) struct Receiver {
+    buf: Vec<u8>,
+    pos: usize,
+    pub(super) hs: Handshake,
+    eof: bool,
+    /// No more events: the close was delivered, or the connection failed.
+    pub(super) done: bool,
+    /// A timer gave up on the peer: deliver an abnormal close next.
+    pub(super) aborted: bool,
+    /// Bytes arrived since the timers last looked.
+    pub(super) activity: bool,
+    /// RSV bits that negotiated extensions define.
+    pub(super) allowed_rsv: u8,
+    // Message-mode progress on the frame at `pos`: payload bytes already unmasked, and
+    // already fed to the UTF-8 validator.
+    unmasked: usize,
+    fed: usize,
+    utf8: Utf8Validator,
+    /// The kind of the fragmented message in progress, if any.
+    msg: Option<Kind>,
+    /// Reassembly buffer (message mode).
+    msg_buf: Vec<u8>,
+    /// Bytes of the message in progress in earlier frames.
+    msg_len: usize,
+    stream: Option<StreamFrame>,
+    carry: [u8; 4],
+    carry_len: usize,
+}
+
+impl Receiver {
+    pub(super) fn new(hs: Handshake) -> Self {
+        Self {
+            buf: Vec::new(),
+            pos: 0,
+            hs,
+            eof: false,
+            done: false,
+            aborted: false,
+            activity: false,
+            allowed_rsv: 0,
+            unmasked: 0,
+            fed: 0,
+            utf8: Utf8Validator::new(),
+            msg: None,
+            msg_buf: Vec::new(),
+            msg_len: 0,
+            stream: None,
+            carry: [0; 4],
+            carry_len: 0,
+        }
+    }
+
+    pub(super) fn receive(&mut self, data: &[u8]) {
+        if data.is_empty() || self.done || self.eof {
+            return;
+        }
+        self.activity = true;
+        if self.pos > 0 {
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+        }
+        self.buf.extend_from_slice(data);
+    }
+
+    pub(super) fn receive_eof(&mut self) {
+        self.eof = true;
+    }
+
+    /// Bytes received and not yet consumed.
+    pub(super) fn buffered(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+
+    pub(super) fn shrink(&mut self) {
+        if self.pos == self.buf.len() {
+            self.buf = Vec::new();
+            self.pos = 0;
+        }
+        if self.msg.is_none() {
+            self.msg_buf = Vec::new();
+        }
+    }
+
+    /// Consumes a server-side request head once it has been answered.
+    pub(super) fn take_head(&mut self, head_len: usize) -> &[u8] {
+        let start = self.pos;
+        self.pos += head_len;
+        &self.buf[start..self.pos]
+    }
+
+    pub(super) fn head(&self, head_len: usize) -> &[u8] {
+        &self.buf[self.pos..self.pos + head_len]
+    }
+
+    pub(super) fn poll<'a>(
+        &'a mut self,
+        tx: &mut Sender,
+        cfg: &Config,
+    ) -> Result<Option<Event<'a>>, Error> {
+        if self.done {
+            return Ok(None);
+        }
+        // Release consumed bytes. Only an empty buffer is reset here (O(1)); partial data is
+        // moved to the front in `receive`, once per read.
+        if self.pos == self.buf.len() {
+            self.pos = 0;
+            if self.buf.capacity() > RETAIN {
+                self.buf = Vec::new();
+            } else {
+                self.buf.clear();
+            }
+        }
+        if self.msg.is_none() && self.msg_buf.capacity() > RETAIN {
+            self.msg_buf = Vec::new();
+        }
+        if self.aborted {
+            return Ok(Some(abnormal(&mut self.done, tx)));
+        }
+        match self.hs {
+            Handshake::Done => {}
+            Handshake::AwaitRequest => return self.poll_request(tx, cfg),
+            Handshake::AwaitAnswer { .. } => return Ok(None),
+            Handshake::AwaitResponse { .. } => return self.poll_response(tx, cfg),
+        }
+        let ready = match self.advance(tx, cfg) {
+            Ok(Some(r)) => r,
+            Ok(None) => return Ok(None),
+            Err(e) => return Err(fail(&mut self.done, tx, e)),
+        };
+        self.materialize(ready, tx).map(Some)
+    }
+
+    fn poll_request<'a>(&'a mut self, tx: &mut Sender, cfg: &Config) -> Result<Option<Event<'a>>, Error> {
+        match Request::parse(&self.buf[self.pos..], cfg) {
+            Ok(Status::Complete(req)) => {
+                self.hs = Handshake::AwaitAnswer {
+                    head_len: req.head_len(),
+                };
+                Ok(Some(Event::Request(req)))
+            }
+            Ok(Status::Partial) if self.eof => Ok(Some(abnormal(&mut self.done, tx))),
+            Ok(Status::Partial) => Ok(None),
+            Err(e) => {
+                write_error_response(&e, tx.out_mut());
+                tx.state = State::Closed;
+                self.done = true;
+                Err(e.into())
+            }
+        }
+    }
+
+    fn poll_response<'a>(&'a mut self, tx: &mut Sender, cfg: &Config) -> Result<Option<Event<'a>>, Error> {
+        let Handshake::AwaitResponse { accept, options } = &self.hs else {
+            return Ok(None);
+        };
+        match parse_response(&self.buf[self.pos..], accept, options, cfg) {
+            Ok(Status::Complete(resp)) => {
+                self.pos += resp.head_len();
+                tx.state = State::Open;
+                tx.protocol = resp.protocol().map(String::from);
+                self.hs = Handshake::Done;
+                Ok(Some(Event::Open(resp)))
+            }
+            Ok(Status::Partial) if self.eof => Ok(Some(abnormal(&mut self.done, tx))),
+            Ok(Status::Partial) => Ok(None),
+            Err(e) => {
+                tx.state = State::Closed;
+                self.done = true;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// The end of the available input: with EOF, the connection closes abnormally.
+    fn need_more(&self) -> Option<Ready> {
+        self.eof.then_some(Ready::Abnormal)
+    }
+
+    fn check_header(&self, h: &FrameHeader, role: Role, cfg: &Config) -> Result<(), ProtocolError> {
+        if h.rsv & !self.allowed_rsv != 0 {
+            return Err(ProtocolError::ReservedBits(h.rsv));
+        }
+        match (role, h.mask.is_some()) {
+            (Role::Server, false) => return Err(ProtocolError::UnmaskedFrame),
+            (Role::Client, true) => return Err(ProtocolError::MaskedFrame),
+            _ => {}
+        }
+        if h.payload_len > cfg.max_frame_size as u64 {
+            return Err(ProtocolError::FrameTooLarge {
+                size: h.payload_len,
+                max: cfg.max_frame_size,
+            });
+        }
+        let before = match (h.opcode, self.msg) {
+            (OpCode::Continuation, None) => return Err(ProtocolError::UnexpectedContinuation),
+            (OpCode::Text | OpCode::Binary, Some(_)) => return Err(ProtocolError::ExpectedContinuation),
+            (OpCode::Continuation, Some(_)) => self.msg_len as u64,
+            _ => 0,
+        };
+        if !h.opcode.is_control() && before + h.payload_len > cfg.max_message_size as u64 {
+            return Err(ProtocolError::MessageTooLarge {
+                size: before + h.payload_len,
+                max: cfg.max_message_size,
+            });
+        }
+        Ok(())
+    }
+
+    fn advance(&mut self, tx: &mut Sender, cfg: &Config) -> Result<Option<Ready>, ProtocolError> {
+        loop {
+            if let Some(sf) = self.stream {
+                match self.stream_step(sf)? {
+                    Step::Ready(r) => return Ok(Some(r)),
+                    Step::NeedMore => return Ok(self.need_more()),
+                    Step::Continue => continue,
+                }
+            }
+            let (h, hlen) = match FrameHeader::parse(&self.buf[self.pos..])? {
+                Status::Complete(x) => x,
+                Status::Partial => return Ok(self.need_more()),
+            };
+            self.check_header(&h, tx.role, cfg)?;
+            // Fits in usize: checked against max_frame_size above.
+            let plen = h.payload_len as usize;
+            let pstart = self.pos + hlen;
+            let have = self.buf.len() - pstart;
+            if h.opcode.is_control() {
+                if have < plen {
+                    return Ok(self.need_more());
+                }
+                let end = pstart + plen;
+                if let Some(key) = h.mask {
+                    apply_mask(&mut self.buf[pstart..end], key, 0);
+                }
+                self.pos = end;
+                return self.control(h.opcode, pstart, end, tx, cfg).map(Some);
+            }
+            let kind = match (h.opcode, self.msg) {
+                (OpCode::Text, _) => Kind::Text,
+                (OpCode::Binary, _) => Kind::Binary,
+                (_, Some(k)) => k,
+                // check_header refused a continuation without a message.
+                (_, None) => return Err(ProtocolError::UnexpectedContinuation),
+            };
+            if h.opcode != OpCode::Continuation {
+                self.msg_len = 0;
+            }
+            if cfg.delivery == Delivery::Streaming {
+                self.pos = pstart;
+                self.msg = if h.fin { None } else { Some(kind) };
+                self.msg_len = if h.fin { 0 } else { self.msg_len + plen };
+                if plen == 0 {
+                    if !h.fin {
+                        continue;
+                    }
+                    if self.carry_len > 0 {
+                        return Err(ProtocolError::InvalidUtf8);
+                    }
+                    return Ok(Some(Ready::Chunk {
+                        kind,
+                        start: pstart,
+                        end: pstart,
+                        fin: true,
+                    }));
+                }
+                self.stream = Some(StreamFrame {
+                    kind,
+                    fin: h.fin,
+                    mask: h.mask,
+                    remaining: plen,
+                    offset: 0,
+                });
+                continue;
+            }
+            let is_text = kind == Kind::Text;
+            if is_text && h.opcode == OpCode::Text && self.fed == 0 {
+                self.utf8.reset();
+            }
+            if have < plen {
+                // Unmask what is here, and check text at once: fail fast on invalid UTF-8.
+                let end = pstart + have;
+                if let Some(key) = h.mask {
+                    apply_mask(&mut self.buf[pstart + self.unmasked..end], key, self.unmasked);
+                }
+                self.unmasked = have;
+                if is_text {
+                    self.utf8
+                        .feed(&self.buf[pstart + self.fed..end])
+                        .map_err(|_| ProtocolError::InvalidUtf8)?;
+                    self.fed = have;
+                }
+                return Ok(self.need_more());
+            }
+            let end = pstart + plen;
+            if let Some(key) = h.mask {
+                apply_mask(&mut self.buf[pstart + self.unmasked..end], key, self.unmasked);
+            }
+            let fed = self.fed;
+            self.unmasked = 0;
+            self.fed = 0;
+            self.pos = end;
+            if h.fin && h.opcode != OpCode::Continuation {
+                if is_text && fed > 0 {
+                    self.utf8
+                        .feed(&self.buf[pstart + fed..end])
+                        .and_then(|()| self.utf8.finish())
+                        .map_err(|_| ProtocolError::InvalidUtf8)?;
+                }
+                return Ok(Some(Ready::Data {
+                    kind,
+                    start: pstart,
+                    end,
+                }));
+            }
+            if h.opcode != OpCode::Continuation {
+                self.msg = Some(kind);
+                self.msg_buf.clear();
+            }
+            self.msg_buf.extend_from_slice(&self.buf[pstart..end]);
+            self.msg_len += plen;
+            if is_text {
+                self.utf8
+                    .feed(&self.buf[pstart + fed..end])
+                    .map_err(|_| ProtocolError::InvalidUtf8)?;
+            }
+            if h.fin {
+                if is_text {
+                    self.utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
+                }
+                self.msg = None;
+                self.msg_len = 0;
+                return Ok(Some(Ready::Message(kind)));
+            }
+        }
+    }
+
+    /// Delivers the next piece of a data frame in streaming mode.
+    fn stream_step(&mut self, mut sf: StreamFrame) -> Result<Step, ProtocolError> {
+        let avail = (self.buf.len() - self.pos).min(sf.remaining);
+        if avail == 0 {
+            return Ok(Step::NeedMore);
+        }
+        let start = self.pos;
+        if sf.kind == Kind::Text && self.carry_len > 0 {
+            // Complete the character cut at the end of the previous piece first.
+            let width = utf8_width(self.carry[0]);
+            let take = width.saturating_sub(self.carry_len).clamp(1, avail);
+            let end = start + take;
+            if let Some(key) = sf.mask {
+                apply_mask(&mut self.buf[start..end], key, sf.offset);
+            }
+            self.carry[self.carry_len..self.carry_len + take].copy_from_slice(&self.buf[start..end]);
+            self.carry_len += take;
+            let msg_done = self.advance_stream(&mut sf, take);
+            let complete = utf8::validate_prefix(&self.carry[..self.carry_len])
+                .map_err(|_| ProtocolError::InvalidUtf8)?;
+            if complete == 0 {
+                return if msg_done {
+                    Err(ProtocolError::InvalidUtf8)
+                } else {
+                    Ok(Step::Continue)
+                };
+            }
+            let len = self.carry_len;
+            self.carry_len = 0;
+            return Ok(Step::Ready(Ready::CarryChar { len, fin: msg_done }));
+        }
+        let end = start + avail;
+        if let Some(key) = sf.mask {
+            apply_mask(&mut self.buf[start..end], key, sf.offset);
+        }
+        let msg_done = self.advance_stream(&mut sf, avail);
+        let mut chunk_end = end;
+        if sf.kind == Kind::Text {
+            let n = utf8::validate_prefix(&self.buf[start..end]).map_err(|_| ProtocolError::InvalidUtf8)?;
+            chunk_end = start + n;
+            let tail = end - chunk_end;
+            if tail > 0 {
+                if msg_done {
+                    return Err(ProtocolError::InvalidUtf8);
+                }
+                self.carry[..tail].copy_from_slice(&self.buf[chunk_end..end]);
+                self.carry_len = tail;
+            }
+        }
+        if chunk_end == start && !msg_done {
+            return Ok(Step::Continue);
+        }
+        Ok(Step::Ready(Ready::Chunk {
+            kind: sf.kind,
+            start,
+            end: chunk_end,
+            fin: msg_done,
+        }))
+    }
+
+    /// Consumes `n` payload bytes of the streaming frame; returns whether the message ended.
+    fn advance_stream(&mut self, sf: &mut StreamFrame, n: usize) -> bool {
+        self.pos += n;
+        sf.offset += n;
+        sf.remaining -= n;
+        if sf.remaining == 0 {
+            self.stream = None;
+            sf.fin
+        } else {
+            self.stream = Some(*sf);
+            false
+        }
+    }
+
+    fn control(
+        &mut self,
+        opcode: OpCode,
+        start: usize,
+        end: usize,
+        tx: &mut Sender,
+        cfg: &Config,
+    ) -> Result<Ready, ProtocolError> {
+        let payload = &self.buf[start..end];
+        Ok(match opcode {
+            OpCode::Ping => {
+                if cfg.auto_pong && !tx.close_sent && tx.state != State::Closed {
+                    tx.frame(true, OpCode::Pong, payload);
+                }
+                Ready::Ping(start, end)
+            }
+            OpCode::Pong => Ready::Pong(start, end),
+            _ => {
+                let parsed = parse_close_payload(payload)?;
+                let code = parsed.map(|(c, _)| c);
+                if !tx.close_sent {
+                    // Echo the status code (RFC 6455 §5.5.1); an empty Close gets an empty Close.
+                    tx.write_close(code, b"");
+                }
+                tx.state = State::Closed;
+                self.done = true;
+                let reason_start = if code.is_some() { start + 2 } else { end };
+                Ready::Close {
+                    code,
+                    start: reason_start,
+                    end,
+                }
+            }
+        })
+    }
+
+    fn materialize<'a>(&'a mut self, ready: Ready, tx: &mut Sender) -> Result<Event<'a>, Error> {
+        let text = |bytes: &'a [u8], done: &mut bool, tx: &mut Sender| {
+            utf8::to_str(bytes).map_err(|_| fail(done, tx, ProtocolError::InvalidUtf8))
+        };
+        Ok(match ready {
+            Ready::Data { kind: Kind::Binary, start, end } => Event::Binary(&self.buf[start..end]),
+            Ready::Data { kind: Kind::Text, start, end } => {
+                Event::Text(text(&self.buf[start..end], &mut self.done, tx)?)
+            }
+            Ready::Message(Kind::Binary) => Event::Binary(&self.msg_buf),
+            Ready::Message(Kind::Text) => Event::Text(text(&self.msg_buf, &mut self.done, tx)?),
+            Ready::Chunk { kind: Kind::Binary, start, end, fin } => Event::BinaryChunk {
+                data: &self.buf[start..end],
+                fin,
+            },
+            Ready::Chunk { kind: Kind::Text, start, end, fin } => Event::TextChunk {
+                text: text(&self.buf[start..end], &mut self.done, tx)?,
+                fin,
+            },
+            Ready::CarryChar { len, fin } => Event::TextChunk {
+                text: text(&self.carry[..len], &mut self.done, tx)?,
+                fin,
+            },
+            Ready::Ping(s, e) => Event::Ping(&self.buf[s..e]),
+            Ready::Pong(s, e) => Event::Pong(&self.buf[s..e]),
+            Ready::Close { code, start, end } => Event::Close {
+                code: code.unwrap_or(CloseCode::NO_STATUS),
+                reason: text(&self.buf[start..end], &mut self.done, tx)?,
+                was_clean: true,
+            },
+            Ready::Abnormal => abnormal(&mut self.done, tx),
+        })
+    }
+}
+
+/// Fails the connection (RFC 6455 §7.1.7): queue a Close with the prescribed code, stop
+/// delivering events, and report the error.
+fn fail(done: &mut bool, tx: &mut Sender, e: ProtocolError) -> Error {
+    if !tx.close_sent && tx.state != State::Closed {
+        let reason = e.to_string();
+        tx.write_close(Some(e.close_code()), reason.as_bytes());
+    }
+    tx.state = State::Closed;
+    *done = true;
+    Error::Protocol(e)
+}
+
+/// Ends the connection without a closing handshake (end of file, or a timer gave up).
+fn abnormal(done: &mut bool, tx: &mut Sender) -> Event<'static> {
+    *done = true;
+    tx.state = State::Closed;
+    Event::Close {
+        code: CloseCode::ABNORMAL,
+        reason: "",
+        was_clean: false,
+    }
+}
+
+/// The length of the UTF-8 sequence that `lead` starts (1 for anything not a lead byte).
+fn utf8_width(lead: u8) -> usize {
+    match lead {
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF7 => 4,
+        _ => 1,
+    }
+}

@@ -1,0 +1,255 @@
+//! The sending half: frames written into the output buffer, and the state shared with the
+//! receiving half.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::time::Duration;
+
+use super::{Role, State};
+use crate::close::CloseCode;
+use crate::error::SendError;
+use crate::frame::{FrameHeader, OpCode};
+use crate::mask::apply_mask;
+
+/// A source of randomness for client masking keys and handshake keys.
+pub type BoxRng = Box<dyn rand::Rng + Send>;
+
+/// The sending half of a [`Connection`](super::Connection), and the owner of its state.
+///
+/// Every send call appends whole frames to the output buffer, which the driver writes to the
+/// transport ([`pending_output`](Self::pending_output), then
+/// [`advance_output`](Self::advance_output)). A call that fails queues nothing.
+pub struct Sender {
+    pub(super) role: Role,
+    pub(super) state: State,
+    out: Vec<u8>,
+    out_pos: usize,
+    pub(super) close_sent: bool,
+    /// The kind of the fragmented message being sent, if any.
+    fragmenting: Option<OpCode>,
+    rng: Option<BoxRng>,
+    pub(super) protocol: Option<String>,
+    // Clock-free timers: the last time the driver told us, and what it started.
+    pub(super) now: Option<Duration>,
+    pub(super) close_started: Option<Duration>,
+}
+
+impl core::fmt::Debug for Sender {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Sender")
+            .field("role", &self.role)
+            .field("state", &self.state)
+            .field("buffered", &self.buffered_amount())
+            .field("close_sent", &self.close_sent)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sender {
+    pub(super) fn new(role: Role, state: State, rng: Option<BoxRng>) -> Self {
+        Self {
+            role,
+            state,
+            out: Vec::new(),
+            out_pos: 0,
+            close_sent: false,
+            fragmenting: None,
+            rng,
+            protocol: None,
+            now: None,
+            close_started: None,
+        }
+    }
+
+    /// The connection's state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// Sends a whole text message in one frame.
+    pub fn send_text(&mut self, text: &str) -> Result<(), SendError> {
+        self.check_data(None)?;
+        self.frame(true, OpCode::Text, text.as_bytes());
+        Ok(())
+    }
+
+    /// Sends a whole binary message in one frame.
+    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), SendError> {
+        self.check_data(None)?;
+        self.frame(true, OpCode::Binary, data);
+        Ok(())
+    }
+
+    /// Sends the next piece of a fragmented text message; `fin` ends the message.
+    ///
+    /// The first call starts the message; control frames may be sent between pieces, another
+    /// message may not.
+    pub fn send_text_fragment(&mut self, text: &str, fin: bool) -> Result<(), SendError> {
+        self.fragment(OpCode::Text, text.as_bytes(), fin)
+    }
+
+    /// Sends the next piece of a fragmented binary message; `fin` ends the message.
+    pub fn send_binary_fragment(&mut self, data: &[u8], fin: bool) -> Result<(), SendError> {
+        self.fragment(OpCode::Binary, data, fin)
+    }
+
+    fn fragment(&mut self, kind: OpCode, data: &[u8], fin: bool) -> Result<(), SendError> {
+        self.check_data(Some(kind))?;
+        let opcode = if self.fragmenting.is_some() {
+            OpCode::Continuation
+        } else {
+            kind
+        };
+        self.frame(fin, opcode, data);
+        self.fragmenting = if fin { None } else { Some(kind) };
+        Ok(())
+    }
+
+    /// Sends a Ping (payload at most 125 bytes).
+    pub fn send_ping(&mut self, data: &[u8]) -> Result<(), SendError> {
+        self.check_control(data)?;
+        self.frame(true, OpCode::Ping, data);
+        Ok(())
+    }
+
+    /// Sends a Pong (payload at most 125 bytes); an unsolicited Pong is a heartbeat.
+    pub fn send_pong(&mut self, data: &[u8]) -> Result<(), SendError> {
+        self.check_control(data)?;
+        self.frame(true, OpCode::Pong, data);
+        Ok(())
+    }
+
+    /// Starts the closing handshake (RFC 6455 §7.1.2) with `code` and a UTF-8 `reason` of at
+    /// most 123 bytes. No data can be sent afterwards; the state becomes
+    /// [`State::Closing`] until the peer's Close arrives (or [`State::Closed`] if it already
+    /// did).
+    pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), SendError> {
+        match self.state {
+            State::Connecting => return Err(SendError::NotOpen),
+            State::Closed => return Err(SendError::Closed),
+            _ if self.close_sent => return Err(SendError::Closed),
+            _ => {}
+        }
+        if !code.is_valid_on_wire() {
+            return Err(SendError::InvalidCloseCode(code.0));
+        }
+        if reason.len() > 123 {
+            return Err(SendError::ControlFrameTooLong);
+        }
+        self.write_close(Some(code), reason.as_bytes());
+        self.state = State::Closing;
+        Ok(())
+    }
+
+    fn check_data(&self, kind: Option<OpCode>) -> Result<(), SendError> {
+        match self.state {
+            State::Connecting => Err(SendError::NotOpen),
+            State::Closed => Err(SendError::Closed),
+            _ if self.close_sent => Err(SendError::Closed),
+            _ => match (self.fragmenting, kind) {
+                (None, _) => Ok(()),
+                (Some(a), Some(b)) if a == b => Ok(()),
+                _ => Err(SendError::FragmentInProgress),
+            },
+        }
+    }
+
+    fn check_control(&self, data: &[u8]) -> Result<(), SendError> {
+        match self.state {
+            State::Connecting => Err(SendError::NotOpen),
+            State::Closed => Err(SendError::Closed),
+            _ if self.close_sent => Err(SendError::Closed),
+            _ if data.len() > 125 => Err(SendError::ControlFrameTooLong),
+            _ => Ok(()),
+        }
+    }
+
+    /// Writes a Close frame and records that it was sent.
+    pub(super) fn write_close(&mut self, code: Option<CloseCode>, reason: &[u8]) {
+        let mut payload = [0u8; 125];
+        let len = match code {
+            Some(c) => {
+                let reason = &reason[..reason.len().min(123)];
+                payload[..2].copy_from_slice(&c.0.to_be_bytes());
+                payload[2..2 + reason.len()].copy_from_slice(reason);
+                2 + reason.len()
+            }
+            None => 0,
+        };
+        self.frame(true, OpCode::Close, &payload[..len]);
+        self.close_sent = true;
+        self.close_started = self.now;
+    }
+
+    /// Writes one frame, masked with a fresh key in the client role.
+    pub(super) fn frame(&mut self, fin: bool, opcode: OpCode, payload: &[u8]) {
+        let mask = match (self.role, self.rng.as_mut()) {
+            (Role::Client, Some(rng)) => Some(rng.next_u32().to_ne_bytes()),
+            _ => None,
+        };
+        let header = FrameHeader {
+            fin,
+            rsv: 0,
+            opcode,
+            mask,
+            payload_len: payload.len() as u64,
+        };
+        self.out.reserve(header.encoded_len() + payload.len());
+        header.write(&mut self.out);
+        let start = self.out.len();
+        self.out.extend_from_slice(payload);
+        if let Some(key) = mask {
+            apply_mask(&mut self.out[start..], key, 0);
+        }
+    }
+
+    /// Appends raw bytes (a handshake head) to the output.
+    pub(super) fn out_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.out
+    }
+
+    pub(super) fn random_bytes(&mut self, buf: &mut [u8]) {
+        if let Some(rng) = self.rng.as_mut() {
+            rng.fill_bytes(buf);
+        }
+    }
+
+    /// Bytes queued for the transport and not yet acknowledged with
+    /// [`advance_output`](Self::advance_output) — the browser's `bufferedAmount`.
+    pub fn buffered_amount(&self) -> usize {
+        self.out.len() - self.out_pos
+    }
+
+    /// The bytes to write to the transport next.
+    pub fn pending_output(&self) -> &[u8] {
+        &self.out[self.out_pos..]
+    }
+
+    /// Acknowledges that the first `n` bytes of [`pending_output`](Self::pending_output)
+    /// were written. `n` larger than what is pending is clamped.
+    pub fn advance_output(&mut self, n: usize) {
+        self.out_pos = (self.out_pos + n).min(self.out.len());
+        if self.out_pos == self.out.len() {
+            self.out.clear();
+            self.out_pos = 0;
+        } else if self.out_pos > 64 * 1024 && self.out_pos * 2 > self.out.len() {
+            self.out.drain(..self.out_pos);
+            self.out_pos = 0;
+        }
+    }
+
+    /// Moves all pending output into `dst` (appending), as if it was written.
+    pub fn take_output(&mut self, dst: &mut Vec<u8>) {
+        dst.extend_from_slice(&self.out[self.out_pos..]);
+        self.out.clear();
+        self.out_pos = 0;
+    }
+
+    pub(super) fn shrink(&mut self) {
+        if self.buffered_amount() == 0 {
+            self.out = Vec::new();
+            self.out_pos = 0;
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! Typed errors. Each error that ends a live connection says which close code it sends.
+
+use crate::close::CloseCode;
+
+/// The peer violated RFC 6455; the connection fails with [`close_code`](Self::close_code).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProtocolError {
+    /// A frame used a reserved opcode (3–7, 0xB–0xF).
+    #[error("reserved opcode {0:#x}")]
+    ReservedOpCode(u8),
+    /// RSV bits were set that no negotiated extension defines (bits as in the header: RSV1 = 4).
+    #[error("reserved bits {0:#05b} set without a negotiated extension")]
+    ReservedBits(u8),
+    /// A control frame had FIN clear.
+    #[error("fragmented control frame")]
+    FragmentedControlFrame,
+    /// A control frame carried more than 125 bytes.
+    #[error("control frame payload longer than 125 bytes")]
+    ControlFrameTooLong,
+    /// A 64-bit payload length had its most significant bit set.
+    #[error("payload length has its most significant bit set")]
+    InvalidLength,
+    /// A client sent an unmasked frame (RFC 6455 §5.1).
+    #[error("client frame is not masked")]
+    UnmaskedFrame,
+    /// A server sent a masked frame (RFC 6455 §5.1).
+    #[error("server frame is masked")]
+    MaskedFrame,
+    /// A continuation frame arrived with no fragmented message in progress.
+    #[error("continuation frame without a message to continue")]
+    UnexpectedContinuation,
+    /// A new text or binary frame arrived while a fragmented message was unfinished.
+    #[error("new data frame while a fragmented message is unfinished")]
+    ExpectedContinuation,
+    /// A text message (or part of one) is not valid UTF-8.
+    #[error("text message is not valid UTF-8")]
+    InvalidUtf8,
+    /// A Close frame had a one-byte payload.
+    #[error("close frame payload of one byte")]
+    CloseTooShort,
+    /// A Close frame carried a code that may not be sent.
+    #[error("invalid close code {0}")]
+    InvalidCloseCode(u16),
+    /// A Close frame's reason is not valid UTF-8.
+    #[error("close reason is not valid UTF-8")]
+    InvalidCloseReason,
+    /// A frame's payload exceeds the configured maximum frame size.
+    #[error("frame of {size} bytes exceeds the limit of {max}")]
+    FrameTooLarge {
+        /// Announced payload length.
+        size: u64,
+        /// Configured limit.
+        max: usize,
+    },
+    /// A message exceeds the configured maximum message size.
+    #[error("message of at least {size} bytes exceeds the limit of {max}")]
+    MessageTooLarge {
+        /// Bytes the message would have reached.
+        size: u64,
+        /// Configured limit.
+        max: usize,
+    },
+}
+
+impl ProtocolError {
+    /// The close code RFC 6455 §7.4.1 prescribes for this error.
+    pub const fn close_code(&self) -> CloseCode {
+        match self {
+            Self::InvalidUtf8 | Self::InvalidCloseReason => CloseCode::INVALID_PAYLOAD,
+            Self::FrameTooLarge { .. } | Self::MessageTooLarge { .. } => CloseCode::MESSAGE_TOO_BIG,
+            _ => CloseCode::PROTOCOL_ERROR,
+        }
+    }
+}
+
+/// The opening handshake failed.
+///
+/// On the server side, [`status_code`](Self::status_code) is the HTTP status of the error
+/// response that the connection has already queued for the driver to write.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HandshakeError {
+    /// The request or response head exceeds the configured maximum size.
+    #[error("handshake head larger than {0} bytes")]
+    HeadTooLarge(usize),
+    /// More header lines than the configured maximum.
+    #[error("more than {0} header lines")]
+    TooManyHeaders(usize),
+    /// The head is not valid HTTP/1.1.
+    #[error("malformed HTTP head: {0}")]
+    Malformed(&'static str),
+    /// The request method is not GET.
+    #[error("method is not GET")]
+    MethodNotGet,
+    /// The HTTP version is older than 1.1.
+    #[error("HTTP version older than 1.1")]
+    HttpVersion,
+    /// The request has no Host header.
+    #[error("missing Host header")]
+    MissingHost,
+    /// `Upgrade` does not contain the token `websocket`.
+    #[error("Upgrade header does not name websocket")]
+    NoUpgradeWebsocket,
+    /// `Connection` does not contain the token `upgrade`.
+    #[error("Connection header does not contain upgrade")]
+    NoConnectionUpgrade,
+    /// `Sec-WebSocket-Key` is missing, repeated, or not base64 of 16 bytes.
+    #[error("missing or invalid Sec-WebSocket-Key")]
+    InvalidKey,
+    /// `Sec-WebSocket-Version` is missing or not 13 (answered with 426).
+    #[error("unsupported Sec-WebSocket-Version (only 13)")]
+    UnsupportedVersion,
+    /// A `Sec-WebSocket-Extensions` header could not be parsed.
+    #[error("malformed Sec-WebSocket-Extensions header")]
+    MalformedExtensions,
+    /// The server answered with a status other than 101.
+    #[error("server answered with status {0} instead of 101")]
+    UnexpectedStatus(u16),
+    /// The server's `Sec-WebSocket-Accept` is missing or wrong.
+    #[error("missing or wrong Sec-WebSocket-Accept")]
+    BadAccept,
+    /// A subprotocol was chosen that was not offered (by the server, or by `accept`).
+    #[error("subprotocol was not offered")]
+    ProtocolNotOffered,
+    /// The server selected an extension the client did not offer.
+    #[error("server selected an extension that was not offered")]
+    ExtensionNotOffered,
+    /// The URL is not a valid `ws://` or `wss://` URL.
+    #[error("invalid WebSocket URL: {0}")]
+    InvalidUrl(&'static str),
+    /// `accept` or `reject` was called when no request is waiting for an answer.
+    #[error("no handshake request is waiting for an answer")]
+    NotAwaitingAnswer,
+    /// A header name or value given to the builder contains forbidden characters.
+    #[error("invalid header name or value")]
+    InvalidHeader,
+}
+
+impl HandshakeError {
+    /// The HTTP status a server answers this request error with; `None` for client-side errors.
+    pub const fn status_code(&self) -> Option<u16> {
+        match self {
+            Self::HeadTooLarge(_) | Self::TooManyHeaders(_) => Some(431),
+            Self::UnsupportedVersion => Some(426),
+            Self::MethodNotGet => Some(405),
+            Self::Malformed(_)
+            | Self::HttpVersion
+            | Self::MissingHost
+            | Self::NoUpgradeWebsocket
+            | Self::NoConnectionUpgrade
+            | Self::InvalidKey
+            | Self::MalformedExtensions => Some(400),
+            _ => None,
+        }
+    }
+}
+
+/// A call to send something could not be carried out; nothing was queued.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendError {
+    /// The opening handshake has not completed.
+    #[error("the connection is not open yet")]
+    NotOpen,
+    /// A Close frame was already sent or the connection is closed; only the closing handshake
+    /// may follow.
+    #[error("the connection is closing or closed")]
+    Closed,
+    /// Ping, Pong and Close payloads are limited to 125 bytes (close reasons to 123).
+    #[error("control frame payload longer than 125 bytes")]
+    ControlFrameTooLong,
+    /// The close code may not be sent (see [`CloseCode::is_valid_on_wire`]).
+    #[error("close code {0} may not be sent")]
+    InvalidCloseCode(u16),
+    /// A whole message was sent while a fragmented message is unfinished, or a fragment of the
+    /// other kind (text vs binary) was sent to continue it.
+    #[error("a fragmented message of another kind is unfinished")]
+    FragmentInProgress,
+}
+
+/// Any error that ends a connection, as returned by
+/// [`Connection::next_event`](crate::Connection::next_event).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The peer broke the framing or message rules.
+    #[error("protocol error: {0}")]
+    Protocol(#[from] ProtocolError),
+    /// The opening handshake failed.
+    #[error("handshake failed: {0}")]
+    Handshake(#[from] HandshakeError),
+}
+
+impl Error {
+    /// The close code that was sent for this error, if it happened on an open connection.
+    pub const fn close_code(&self) -> Option<CloseCode> {
+        match self {
+            Self::Protocol(e) => Some(e.close_code()),
+            Self::Handshake(_) => None,
+        }
+    }
+}

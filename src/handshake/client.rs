@@ -1,0 +1,409 @@
+//! Client side: build the upgrade request, validate the server's response.
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use super::{
+    check_header, convert_headers, find_header, header_list, headers_have_token, map_httparse,
+    write_header, write_headers, Header, HEADER_CAP,
+};
+use crate::config::Config;
+use crate::error::HandshakeError;
+use crate::extensions::{parse_extensions, ExtensionOffer};
+use crate::Status;
+
+/// A parsed `ws://` or `wss://` URL (RFC 6455 §3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WsUrl {
+    /// `wss://`: the driver must run TLS under the connection.
+    pub secure: bool,
+    /// The host to connect to, without brackets for IPv6 literals.
+    pub host: String,
+    /// The port: explicit, or 80 for `ws` and 443 for `wss`.
+    pub port: u16,
+    /// Path and query, starting with `/`.
+    pub resource: String,
+}
+
+impl WsUrl {
+    /// Parses a WebSocket URL. Fragments (`#…`) and user info are refused.
+    ///
+    /// ```
+    /// use rfc6455::handshake::WsUrl;
+    /// let u = WsUrl::parse("ws://127.0.0.1:9001/chat?room=1").unwrap();
+    /// assert_eq!((u.host.as_str(), u.port, u.resource.as_str(), u.host_header()),
+    ///            ("127.0.0.1", 9001, "/chat?room=1", "127.0.0.1:9001".to_string()));
+    /// let u = WsUrl::parse("wss://[::1]").unwrap();
+    /// assert_eq!((u.secure, u.host.as_str(), u.port, u.resource.as_str(), u.host_header()),
+    ///            (true, "::1", 443, "/", "[::1]".to_string()));
+    /// ```
+    pub fn parse(url: &str) -> Result<Self, HandshakeError> {
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or(HandshakeError::InvalidUrl("missing scheme"))?;
+        let secure = if scheme.eq_ignore_ascii_case("ws") {
+            false
+        } else if scheme.eq_ignore_ascii_case("wss") {
+            true
+        } else {
+            return Err(HandshakeError::InvalidUrl("scheme is not ws or wss"));
+        };
+        if rest.contains('#') {
+            return Err(HandshakeError::InvalidUrl("fragment not allowed"));
+        }
+        if rest.bytes().any(|b| b <= b' ' || b == 0x7f) {
+            return Err(HandshakeError::InvalidUrl("whitespace or control character"));
+        }
+        let split = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, resource) = rest.split_at(split);
+        if authority.contains('@') {
+            return Err(HandshakeError::InvalidUrl("user info not supported"));
+        }
+        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+            let (host, after) = v6
+                .split_once(']')
+                .ok_or(HandshakeError::InvalidUrl("unclosed IPv6 literal"))?;
+            if host.is_empty() || !host.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
+                return Err(HandshakeError::InvalidUrl("invalid IPv6 literal"));
+            }
+            match after {
+                "" => (host, None),
+                p => (
+                    host,
+                    Some(p.strip_prefix(':').ok_or(HandshakeError::InvalidUrl("invalid port"))?),
+                ),
+            }
+        } else {
+            match authority.split_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (authority, None),
+            }
+        };
+        if host.is_empty() {
+            return Err(HandshakeError::InvalidUrl("empty host"));
+        }
+        let port = match port {
+            None => {
+                if secure {
+                    443
+                } else {
+                    80
+                }
+            }
+            Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
+                p.parse().map_err(|_| HandshakeError::InvalidUrl("invalid port"))?
+            }
+            Some(_) => return Err(HandshakeError::InvalidUrl("invalid port")),
+        };
+        let resource = if resource.starts_with('/') {
+            resource.to_string()
+        } else {
+            format!("/{resource}")
+        };
+        Ok(Self {
+            secure,
+            host: host.to_string(),
+            port,
+            resource,
+        })
+    }
+
+    /// The `Host` header value: the host, with the port when it is not the scheme's default.
+    pub fn host_header(&self) -> String {
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        let default = if self.secure { 443 } else { 80 };
+        if self.port == default {
+            host
+        } else {
+            format!("{host}:{}", self.port)
+        }
+    }
+}
+
+/// What a client asks for in its upgrade request.
+///
+/// ```
+/// use rfc6455::handshake::ClientOptions;
+/// let opts = ClientOptions::new()
+///     .origin("http://127.0.0.1:8080")
+///     .protocol("chat")
+///     .header("User-Agent", "demo");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClientOptions {
+    /// The `Origin` header, if any.
+    pub origin: Option<String>,
+    /// Subprotocols offered, in order of preference.
+    pub protocols: Vec<String>,
+    /// Extension offers, each a full `Sec-WebSocket-Extensions` element, e.g.
+    /// `permessage-deflate; client_max_window_bits`.
+    pub extensions: Vec<String>,
+    /// Extra request headers.
+    pub headers: Vec<(String, String)>,
+}
+
+impl ClientOptions {
+    /// No origin, no subprotocols, no extensions, no extra headers.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Send an `Origin` header.
+    pub fn origin(mut self, origin: impl Into<String>) -> Self {
+        self.origin = Some(origin.into());
+        self
+    }
+
+    /// Offer a subprotocol (call again for more, in order of preference).
+    pub fn protocol(mut self, protocol: impl Into<String>) -> Self {
+        self.protocols.push(protocol.into());
+        self
+    }
+
+    /// Offer an extension.
+    pub fn extension(mut self, offer: impl Into<String>) -> Self {
+        self.extensions.push(offer.into());
+        self
+    }
+
+    /// Add a request header.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Appends the upgrade request for `url` with the base64 `key` to `out`.
+    pub fn write_request(&self, url: &WsUrl, key: &str, out: &mut Vec<u8>) -> Result<(), HandshakeError> {
+        let start = out.len();
+        let r = self.write_request_inner(url, key, out);
+        if r.is_err() {
+            out.truncate(start);
+        }
+        r
+    }
+
+    fn write_request_inner(&self, url: &WsUrl, key: &str, out: &mut Vec<u8>) -> Result<(), HandshakeError> {
+        out.extend_from_slice(b"GET ");
+        out.extend_from_slice(url.resource.as_bytes());
+        out.extend_from_slice(b" HTTP/1.1\r\n");
+        write_header(out, "Host", url.host_header().as_bytes());
+        out.extend_from_slice(b"Upgrade: websocket\r\nConnection: Upgrade\r\n");
+        write_header(out, "Sec-WebSocket-Key", key.as_bytes());
+        out.extend_from_slice(b"Sec-WebSocket-Version: 13\r\n");
+        if let Some(o) = &self.origin {
+            check_header("Origin", o)?;
+            write_header(out, "Origin", o.as_bytes());
+        }
+        if !self.protocols.is_empty() {
+            for p in &self.protocols {
+                if p.is_empty() || p.contains(',') {
+                    return Err(HandshakeError::InvalidHeader);
+                }
+            }
+            let joined = self.protocols.join(", ");
+            check_header("Sec-WebSocket-Protocol", &joined)?;
+            write_header(out, "Sec-WebSocket-Protocol", joined.as_bytes());
+        }
+        if !self.extensions.is_empty() {
+            let joined = self.extensions.join(", ");
+            check_header("Sec-WebSocket-Extensions", &joined)?;
+            write_header(out, "Sec-WebSocket-Extensions", joined.as_bytes());
+        }
+        write_headers(out, &self.headers)?;
+        out.extend_from_slice(b"\r\n");
+        Ok(())
+    }
+
+    /// The names of the offered extensions.
+    fn offered_extension_names(&self) -> impl Iterator<Item = &str> {
+        self.extensions
+            .iter()
+            .map(|e| e.split(';').next().unwrap_or("").trim())
+    }
+}
+
+/// A validated `101 Switching Protocols` response, borrowed from the received bytes.
+#[derive(Clone, Debug)]
+pub struct Response<'a> {
+    headers: Vec<Header<'a>>,
+    protocol: Option<&'a str>,
+    extensions: Vec<ExtensionOffer<'a>>,
+    head_len: usize,
+}
+
+impl<'a> Response<'a> {
+    /// The subprotocol the server chose, if any.
+    pub fn protocol(&self) -> Option<&'a str> {
+        self.protocol
+    }
+    /// The extensions the server accepted, with their parameters.
+    pub fn extensions(&self) -> &[ExtensionOffer<'a>] {
+        &self.extensions
+    }
+    /// Every header line, in order.
+    pub fn headers(&self) -> &[Header<'a>] {
+        &self.headers
+    }
+    /// The value of the first header called `name` (ASCII case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&'a [u8]> {
+        find_header(&self.headers, name)
+    }
+    /// The length of the response head; bytes after it are the server's first frames.
+    pub fn head_len(&self) -> usize {
+        self.head_len
+    }
+}
+
+/// Parses and validates the server's response to a request made with `options` and the
+/// `Sec-WebSocket-Accept` value `expected_accept` (see [`accept_key`](super::accept_key)).
+pub fn parse_response<'a>(
+    buf: &'a [u8],
+    expected_accept: &[u8],
+    options: &ClientOptions,
+    config: &Config,
+) -> Result<Status<Response<'a>>, HandshakeError> {
+    let max_headers = config.max_headers.min(HEADER_CAP);
+    let mut storage = [httparse::EMPTY_HEADER; HEADER_CAP];
+    let mut resp = httparse::Response::new(&mut storage[..max_headers]);
+    let head_len = match resp.parse(buf) {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) => {
+            return if buf.len() > config.max_handshake_size {
+                Err(HandshakeError::HeadTooLarge(config.max_handshake_size))
+            } else {
+                Ok(Status::Partial)
+            };
+        }
+        Err(e) => return Err(map_httparse(e, max_headers)),
+    };
+    if head_len > config.max_handshake_size {
+        return Err(HandshakeError::HeadTooLarge(config.max_handshake_size));
+    }
+    if resp.version != Some(1) {
+        return Err(HandshakeError::HttpVersion);
+    }
+    match resp.code {
+        Some(101) => {}
+        Some(code) => return Err(HandshakeError::UnexpectedStatus(code)),
+        None => return Err(HandshakeError::Malformed("missing status")),
+    }
+    let headers = convert_headers(resp.headers);
+    if !headers_have_token(&headers, "upgrade", "websocket") {
+        return Err(HandshakeError::NoUpgradeWebsocket);
+    }
+    if !headers_have_token(&headers, "connection", "upgrade") {
+        return Err(HandshakeError::NoConnectionUpgrade);
+    }
+    let mut accepts = headers
+        .iter()
+        .filter(|h| h.name.eq_ignore_ascii_case("sec-websocket-accept"));
+    match (accepts.next(), accepts.next()) {
+        (Some(a), None) if a.value == expected_accept => {}
+        _ => return Err(HandshakeError::BadAccept),
+    }
+    let protocol = {
+        let mut chosen = header_list(&headers, "sec-websocket-protocol");
+        match (chosen.next(), chosen.next()) {
+            (None, _) => None,
+            (Some(p), None) if options.protocols.iter().any(|o| o == p) => Some(p),
+            _ => return Err(HandshakeError::ProtocolNotOffered),
+        }
+    };
+    let mut extensions = Vec::new();
+    for h in headers
+        .iter()
+        .filter(|h| h.name.eq_ignore_ascii_case("sec-websocket-extensions"))
+    {
+        let v = core::str::from_utf8(h.value).map_err(|_| HandshakeError::MalformedExtensions)?;
+        parse_extensions(v, &mut extensions)?;
+    }
+    for e in &extensions {
+        if !options
+            .offered_extension_names()
+            .any(|n| n.eq_ignore_ascii_case(e.name))
+        {
+            return Err(HandshakeError::ExtensionNotOffered);
+        }
+    }
+    Ok(Status::Complete(Response {
+        headers,
+        protocol,
+        extensions,
+        head_len,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handshake::accept_key;
+
+    const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
+    const OK: &str = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: chat\r\n\r\n";
+
+    fn check<'a>(resp: &'a str, opts: &ClientOptions) -> Result<Status<Response<'a>>, HandshakeError> {
+        parse_response(resp.as_bytes(), &accept_key(KEY.as_bytes()), opts, &Config::default())
+    }
+
+    #[test]
+    fn urls() {
+        let u = WsUrl::parse("ws://example.com").unwrap();
+        assert_eq!((u.port, u.resource.as_str(), u.host_header()), (80, "/", "example.com".to_string()));
+        let u = WsUrl::parse("WS://h:80?x=1").unwrap();
+        assert_eq!((u.resource.as_str(), u.host_header()), ("/?x=1", "h".to_string()));
+        let u = WsUrl::parse("wss://h:8443/p").unwrap();
+        assert_eq!(u.host_header(), "h:8443");
+        let u = WsUrl::parse("ws://[::1]:9001/").unwrap();
+        assert_eq!((u.host.as_str(), u.host_header()), ("::1", "[::1]:9001".to_string()));
+        for bad in ["http://h/", "ws:/h", "ws://", "ws://h:99999/", "ws://h:/", "ws://h/#f", "ws://u@h/", "ws://[::1/", "ws://h /", "ws://[zz]/"] {
+            assert!(WsUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn request_bytes() {
+        let url = WsUrl::parse("ws://127.0.0.1:9001/chat").unwrap();
+        let mut out = Vec::new();
+        ClientOptions::new()
+            .origin("http://127.0.0.1")
+            .protocol("chat")
+            .protocol("superchat")
+            .write_request(&url, KEY, &mut out)
+            .unwrap();
+        assert_eq!(
+            core::str::from_utf8(&out).unwrap(),
+            "GET /chat HTTP/1.1\r\nHost: 127.0.0.1:9001\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: http://127.0.0.1\r\nSec-WebSocket-Protocol: chat, superchat\r\n\r\n"
+        );
+        let mut out = Vec::new();
+        let bad = ClientOptions::new().header("X", "a\r\nInjected: 1");
+        assert_eq!(bad.write_request(&url, KEY, &mut out), Err(HandshakeError::InvalidHeader));
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn responses() {
+        let chat = ClientOptions::new().protocol("chat");
+        let Ok(Status::Complete(r)) = check(OK, &chat) else { panic!() };
+        assert_eq!((r.protocol(), r.head_len()), (Some("chat"), OK.len()));
+        for cut in 0..OK.len() {
+            assert!(matches!(check(&OK[..cut], &chat), Ok(Status::Partial)));
+        }
+        assert_eq!(check(OK, &ClientOptions::new()).unwrap_err(), HandshakeError::ProtocolNotOffered);
+        let bad_accept = OK.replace("s3pP", "AAAA");
+        assert_eq!(check(&bad_accept, &chat).unwrap_err(), HandshakeError::BadAccept);
+        let forbidden = "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n";
+        assert_eq!(check(forbidden, &chat).unwrap_err(), HandshakeError::UnexpectedStatus(403));
+        let no_upgrade = OK.replace("Upgrade: websocket\r\n", "");
+        assert_eq!(check(&no_upgrade, &chat).unwrap_err(), HandshakeError::NoUpgradeWebsocket);
+        let ext = OK.replace("\r\n\r\n", "\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n");
+        assert_eq!(check(&ext, &chat).unwrap_err(), HandshakeError::ExtensionNotOffered);
+        let offered = chat.clone().extension("permessage-deflate; client_max_window_bits");
+        let Ok(Status::Complete(r)) = check(&ext, &offered) else { panic!() };
+        assert_eq!(r.extensions()[0].name, "permessage-deflate");
+    }
+}
