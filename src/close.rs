@@ -91,10 +91,15 @@ mod tests {
 
     #[test]
     fn valid_codes() {
-        for c in [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999] {
+        for c in [
+            1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999,
+            4000, 4999,
+        ] {
             assert!(CloseCode(c).is_valid_on_wire(), "{c}");
         }
-        for c in [0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535] {
+        for c in [
+            0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535,
+        ] {
             assert!(!CloseCode(c).is_valid_on_wire(), "{c}");
         }
     }
@@ -103,11 +108,29 @@ mod tests {
     fn payloads() {
         assert_eq!(parse_close_payload(&[]), Ok(None));
         assert_eq!(parse_close_payload(&[3]), Err(ProtocolError::CloseTooShort));
-        assert_eq!(parse_close_payload(&[0x03, 0xe8]), Ok(Some((CloseCode::NORMAL, ""))));
-        assert_eq!(parse_close_payload(b"\x03\xe8bye"), Ok(Some((CloseCode::NORMAL, "bye"))));
-        assert_eq!(parse_close_payload(&[0x03, 0xed]), Err(ProtocolError::InvalidCloseCode(1005)));
-        assert_eq!(parse_close_payload(&[0x03, 0xe8, 0xff]), Err(ProtocolError::InvalidCloseReason));
-        assert_eq!(ProtocolError::InvalidCloseReason.close_code(), CloseCode::INVALID_PAYLOAD);
-        assert_eq!(ProtocolError::CloseTooShort.close_code(), CloseCode::PROTOCOL_ERROR);
+        assert_eq!(
+            parse_close_payload(&[0x03, 0xe8]),
+            Ok(Some((CloseCode::NORMAL, "")))
+        );
+        assert_eq!(
+            parse_close_payload(b"\x03\xe8bye"),
+            Ok(Some((CloseCode::NORMAL, "bye")))
+        );
+        assert_eq!(
+            parse_close_payload(&[0x03, 0xed]),
+            Err(ProtocolError::InvalidCloseCode(1005))
+        );
+        assert_eq!(
+            parse_close_payload(&[0x03, 0xe8, 0xff]),
+            Err(ProtocolError::InvalidCloseReason)
+        );
+        assert_eq!(
+            ProtocolError::InvalidCloseReason.close_code(),
+            CloseCode::INVALID_PAYLOAD
+        );
+        assert_eq!(
+            ProtocolError::CloseTooShort.close_code(),
+            CloseCode::PROTOCOL_ERROR
+        );
     }
 }

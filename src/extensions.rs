@@ -162,7 +162,17 @@ mod tests {
 
     #[test]
     fn invalid() {
-        for s in ["foo;", "foo;=1", "foo;a=", "foo;a=\"x", "foo;a=\"x y\"", "fo o", "foo bar", "; a", "foo;a=1 2"] {
+        for s in [
+            "foo;",
+            "foo;=1",
+            "foo;a=",
+            "foo;a=\"x",
+            "foo;a=\"x y\"",
+            "fo o",
+            "foo bar",
+            "; a",
+            "foo;a=1 2",
+        ] {
             assert_eq!(parse(s), Err(HandshakeError::MalformedExtensions), "{s:?}");
         }
     }

@@ -246,7 +246,10 @@ mod tests {
     fn rfc_5_7_examples() {
         // Unmasked "Hello".
         let (h, n) = parse_ok(&[0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]);
-        assert_eq!((h.fin, h.opcode, h.payload_len, n), (true, OpCode::Text, 5, 2));
+        assert_eq!(
+            (h.fin, h.opcode, h.payload_len, n),
+            (true, OpCode::Text, 5, 2)
+        );
         // Fragmented unmasked "Hel" + "lo".
         let (h, _) = parse_ok(&[0x01, 0x03, 0x48, 0x65, 0x6c]);
         assert_eq!((h.fin, h.opcode), (false, OpCode::Text));
@@ -255,8 +258,13 @@ mod tests {
         // Unmasked ping "Hello" and masked pong "Hello".
         let (h, _) = parse_ok(&[0x89, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]);
         assert_eq!(h.opcode, OpCode::Ping);
-        let (h, n) = parse_ok(&[0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
-        assert_eq!((h.opcode, h.mask, n), (OpCode::Pong, Some([0x37, 0xfa, 0x21, 0x3d]), 6));
+        let (h, n) = parse_ok(&[
+            0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+        ]);
+        assert_eq!(
+            (h.opcode, h.mask, n),
+            (OpCode::Pong, Some([0x37, 0xfa, 0x21, 0x3d]), 6)
+        );
         // 256 bytes binary in a single unmasked frame; 64 KiB likewise.
         let (h, n) = parse_ok(&[0x82, 0x7E, 0x01, 0x00]);
         assert_eq!((h.opcode, h.payload_len, n), (OpCode::Binary, 256, 4));
@@ -274,8 +282,18 @@ mod tests {
         write_frame(&mut out, true, 0, OpCode::Continuation, None, b"lo");
         assert_eq!(out, [0x01, 0x03, 0x48, 0x65, 0x6c, 0x80, 0x02, 0x6c, 0x6f]);
         out.clear();
-        write_frame(&mut out, true, 0, OpCode::Pong, Some([0x37, 0xfa, 0x21, 0x3d]), b"Hello");
-        assert_eq!(out, [0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+        write_frame(
+            &mut out,
+            true,
+            0,
+            OpCode::Pong,
+            Some([0x37, 0xfa, 0x21, 0x3d]),
+            b"Hello",
+        );
+        assert_eq!(
+            out,
+            [0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]
+        );
         out.clear();
         write_frame(&mut out, true, 0, OpCode::Binary, None, &[0u8; 256]);
         assert_eq!(&out[..4], &[0x82, 0x7E, 0x01, 0x00]);
@@ -287,10 +305,19 @@ mod tests {
     #[test]
     fn errors() {
         for op in [3u8, 4, 5, 6, 7, 0xB, 0xC, 0xD, 0xE, 0xF] {
-            assert_eq!(FrameHeader::parse(&[0x80 | op, 0]), Err(ProtocolError::ReservedOpCode(op)));
+            assert_eq!(
+                FrameHeader::parse(&[0x80 | op, 0]),
+                Err(ProtocolError::ReservedOpCode(op))
+            );
         }
-        assert_eq!(FrameHeader::parse(&[0x09, 0]), Err(ProtocolError::FragmentedControlFrame));
-        assert_eq!(FrameHeader::parse(&[0x89, 126]), Err(ProtocolError::ControlFrameTooLong));
+        assert_eq!(
+            FrameHeader::parse(&[0x09, 0]),
+            Err(ProtocolError::FragmentedControlFrame)
+        );
+        assert_eq!(
+            FrameHeader::parse(&[0x89, 126]),
+            Err(ProtocolError::ControlFrameTooLong)
+        );
         assert_eq!(
             FrameHeader::parse(&[0x82, 127, 0x80, 0, 0, 0, 0, 0, 0, 0]),
             Err(ProtocolError::InvalidLength)
@@ -301,7 +328,11 @@ mod tests {
     fn partial_at_every_cut() {
         let full = [0x82, 0xFF, 0, 0, 0, 0, 0, 1, 0, 0, 1, 2, 3, 4];
         for cut in 0..full.len() {
-            assert_eq!(FrameHeader::parse(&full[..cut]), Ok(Status::Partial), "cut {cut}");
+            assert_eq!(
+                FrameHeader::parse(&full[..cut]),
+                Ok(Status::Partial),
+                "cut {cut}"
+            );
         }
         assert_eq!(parse_ok(&full).1, 14);
     }

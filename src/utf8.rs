@@ -142,7 +142,10 @@ mod tests {
             let r = v.feed(&data[start..end]);
             match bad_at {
                 Some(b) if b <= end => {
-                    assert!(r.is_err(), "must fail once byte {b} arrived (chunk ended at {end})");
+                    assert!(
+                        r.is_err(),
+                        "must fail once byte {b} arrived (chunk ended at {end})"
+                    );
                     return;
                 }
                 _ => assert!(r.is_ok(), "failed early at chunk ending {end}"),
@@ -155,7 +158,13 @@ mod tests {
     #[test]
     fn known_cases() {
         check_splits("κόσμε".as_bytes(), &[1, 2, 3, 4, 5, 6, 7, 8, 9]);
-        check_splits(&[0xce, 0xba, 0xe1, 0xbd, 0xb9, 0xcf, 0x83, 0xce, 0xbc, 0xce, 0xb5, 0xed, 0xa0, 0x80, 0x65], &[5, 12, 13]);
+        check_splits(
+            &[
+                0xce, 0xba, 0xe1, 0xbd, 0xb9, 0xcf, 0x83, 0xce, 0xbc, 0xce, 0xb5, 0xed, 0xa0, 0x80,
+                0x65,
+            ],
+            &[5, 12, 13],
+        );
         check_splits(&[0xF4, 0x90, 0x80, 0x80], &[1, 2, 3]);
         check_splits(&[0xF0, 0x9F, 0x98], &[1]);
         check_splits(&[0xC0, 0xAF], &[]);

@@ -7,8 +7,8 @@ use common::*;
 use core::time::Duration;
 use rfc6455::handshake::{AcceptOptions, ClientOptions, WsUrl};
 use rfc6455::{
-    CloseCode, Config, Connection, Delivery, Error, Event, HandshakeError, ProtocolError, Role, SendError,
-    State,
+    CloseCode, Config, Connection, Delivery, Error, Event, HandshakeError, ProtocolError, Role,
+    SendError, State,
 };
 
 const CHROMIUM_FRAMES: &[u8] = include_bytes!("data/frames-chromium.bin");
@@ -50,8 +50,12 @@ fn rfc_5_7_client_receives_unmasked_examples() {
 #[test]
 fn rfc_5_7_server_receives_masked_examples() {
     let mut s = server();
-    let text = [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58];
-    let pong = [0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58];
+    let text = [
+        0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+    ];
+    let pong = [
+        0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+    ];
     assert_eq!(feed(&mut s, &text), vec![Ev::Text("Hello".into())]);
     assert_eq!(feed(&mut s, &pong), vec![Ev::Pong(b"Hello".to_vec())]);
 }
@@ -130,20 +134,56 @@ fn protocol_errors_map_to_close_codes() {
     let d = Config::default;
     let cases: Vec<(Vec<u8>, ProtocolError, u16)> = vec![
         (raw_frame(true, 0, 1, None, b"hi"), P::UnmaskedFrame, 1002),
-        (raw_frame(true, 0b100, 1, Some([1, 2, 3, 4]), b"hi"), P::ReservedBits(4), 1002),
-        (raw_frame(true, 0b010, 2, Some([1, 2, 3, 4]), b"hi"), P::ReservedBits(2), 1002),
-        (raw_frame(true, 0b001, 9, Some([1, 2, 3, 4]), b""), P::ReservedBits(1), 1002),
+        (
+            raw_frame(true, 0b100, 1, Some([1, 2, 3, 4]), b"hi"),
+            P::ReservedBits(4),
+            1002,
+        ),
+        (
+            raw_frame(true, 0b010, 2, Some([1, 2, 3, 4]), b"hi"),
+            P::ReservedBits(2),
+            1002,
+        ),
+        (
+            raw_frame(true, 0b001, 9, Some([1, 2, 3, 4]), b""),
+            P::ReservedBits(1),
+            1002,
+        ),
         (client_frame(true, 3, b""), P::ReservedOpCode(3), 1002),
         (client_frame(true, 0xB, b""), P::ReservedOpCode(0xB), 1002),
         (client_frame(false, 9, b""), P::FragmentedControlFrame, 1002),
-        (client_frame(true, 9, &[0; 126]), P::ControlFrameTooLong, 1002),
+        (
+            client_frame(true, 9, &[0; 126]),
+            P::ControlFrameTooLong,
+            1002,
+        ),
         (client_frame(true, 0, b"x"), P::UnexpectedContinuation, 1002),
-        ([client_frame(false, 1, b"a"), client_frame(true, 1, b"b")].concat(), P::ExpectedContinuation, 1002),
-        (client_frame(true, 1, &[0xce, 0xba, 0xed, 0xa0, 0x80]), P::InvalidUtf8, 1007),
+        (
+            [client_frame(false, 1, b"a"), client_frame(true, 1, b"b")].concat(),
+            P::ExpectedContinuation,
+            1002,
+        ),
+        (
+            client_frame(true, 1, &[0xce, 0xba, 0xed, 0xa0, 0x80]),
+            P::InvalidUtf8,
+            1007,
+        ),
         (client_frame(true, 8, &[0x03]), P::CloseTooShort, 1002),
-        (client_frame(true, 8, &[0x03, 0xed]), P::InvalidCloseCode(1005), 1002),
-        (client_frame(true, 8, &[0x03, 0xe8, 0xff, 0xfe]), P::InvalidCloseReason, 1007),
-        (vec![0x82, 0xFF, 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4], P::InvalidLength, 1002),
+        (
+            client_frame(true, 8, &[0x03, 0xed]),
+            P::InvalidCloseCode(1005),
+            1002,
+        ),
+        (
+            client_frame(true, 8, &[0x03, 0xe8, 0xff, 0xfe]),
+            P::InvalidCloseReason,
+            1007,
+        ),
+        (
+            vec![0x82, 0xFF, 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4],
+            P::InvalidLength,
+            1002,
+        ),
     ];
     for (bytes, err, code) in cases {
         let (e, sent) = server_fails(d(), &bytes);
@@ -156,7 +196,10 @@ fn protocol_errors_map_to_close_codes() {
 fn client_refuses_masked_frames() {
     let mut c = client();
     let evs = feed(&mut c, &client_frame(true, 1, b"hi"));
-    assert_eq!(evs, vec![Ev::Err(Error::Protocol(ProtocolError::MaskedFrame))]);
+    assert_eq!(
+        evs,
+        vec![Ev::Err(Error::Protocol(ProtocolError::MaskedFrame))]
+    );
     // The client's own close frame is masked: unmask to read the code.
     let out = output(&mut c);
     assert_eq!(&out[..2], &[0x88, 0x80 | out[1] & 0x7f]);
@@ -173,12 +216,28 @@ fn too_big_is_1009_before_the_payload_arrives() {
     // Only the header of an oversized frame: fails at once.
     let frame = client_frame(true, 2, &[0; 1001]);
     let (e, code) = server_fails(cfg.clone(), &frame[..8]);
-    assert!(matches!(e, Error::Protocol(ProtocolError::FrameTooLarge { size: 1001, max: 1000 })));
+    assert!(matches!(
+        e,
+        Error::Protocol(ProtocolError::FrameTooLarge {
+            size: 1001,
+            max: 1000
+        })
+    ));
     assert_eq!(code, 1009);
     // A message over the limit in fragments that are each fine.
-    let bytes = [client_frame(false, 2, &[0; 800]), client_frame(true, 0, &[0; 800])].concat();
+    let bytes = [
+        client_frame(false, 2, &[0; 800]),
+        client_frame(true, 0, &[0; 800]),
+    ]
+    .concat();
     let (e, code) = server_fails(cfg, &bytes);
-    assert!(matches!(e, Error::Protocol(ProtocolError::MessageTooLarge { size: 1600, max: 1500 })));
+    assert!(matches!(
+        e,
+        Error::Protocol(ProtocolError::MessageTooLarge {
+            size: 1600,
+            max: 1500
+        })
+    ));
     assert_eq!(code, 1009);
 }
 
@@ -187,9 +246,15 @@ fn invalid_utf8_fails_fast_across_fragments_and_reads() {
     // Autobahn 6.4.1-style: the first fragment is valid, the second makes it invalid; the
     // third never needs to arrive.
     let mut s = server();
-    assert_eq!(feed(&mut s, &client_frame(false, 1, "κόσμε".as_bytes())), vec![]);
+    assert_eq!(
+        feed(&mut s, &client_frame(false, 1, "κόσμε".as_bytes())),
+        vec![]
+    );
     let evs = feed(&mut s, &client_frame(false, 0, &[0xf4, 0x90, 0x80, 0x80]));
-    assert_eq!(evs, vec![Ev::Err(Error::Protocol(ProtocolError::InvalidUtf8))]);
+    assert_eq!(
+        evs,
+        vec![Ev::Err(Error::Protocol(ProtocolError::InvalidUtf8))]
+    );
     assert_eq!(sent_close_code(&output(&mut s)), Some(1007));
 
     // Autobahn 6.4.3-style: one frame whose payload arrives in pieces; the error is found
@@ -202,12 +267,25 @@ fn invalid_utf8_fails_fast_across_fragments_and_reads() {
     let header = frame.len() - payload.len();
     assert_eq!(feed(&mut s, &frame[..header + 10]), vec![]);
     let evs = feed(&mut s, &frame[header + 10..header + 12]);
-    assert_eq!(evs, vec![Ev::Err(Error::Protocol(ProtocolError::InvalidUtf8))]);
+    assert_eq!(
+        evs,
+        vec![Ev::Err(Error::Protocol(ProtocolError::InvalidUtf8))]
+    );
 
     // A message that ends inside a character.
     let mut s = server();
-    let evs = feed(&mut s, &[client_frame(false, 1, b"a\xe2\x82"), client_frame(true, 0, b"")].concat());
-    assert_eq!(evs, vec![Ev::Err(Error::Protocol(ProtocolError::InvalidUtf8))]);
+    let evs = feed(
+        &mut s,
+        &[
+            client_frame(false, 1, b"a\xe2\x82"),
+            client_frame(true, 0, b""),
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        evs,
+        vec![Ev::Err(Error::Protocol(ProtocolError::InvalidUtf8))]
+    );
 }
 
 #[test]
@@ -243,7 +321,11 @@ fn control_frames_between_fragments() {
     .concat();
     assert_eq!(
         feed(&mut s, &bytes),
-        vec![Ev::Ping(b"p".to_vec()), Ev::Pong(b"q".to_vec()), Ev::Binary(b"abcdef".to_vec())]
+        vec![
+            Ev::Ping(b"p".to_vec()),
+            Ev::Pong(b"q".to_vec()),
+            Ev::Binary(b"abcdef".to_vec())
+        ]
     );
     assert_eq!(output(&mut s), server_frame(true, 10, b"p"));
 }
@@ -253,7 +335,10 @@ fn auto_pong_can_be_turned_off() {
     let mut cfg = Config::default();
     cfg.auto_pong = false;
     let mut s = server_with(cfg);
-    assert_eq!(feed(&mut s, &client_frame(true, 9, b"x")), vec![Ev::Ping(b"x".to_vec())]);
+    assert_eq!(
+        feed(&mut s, &client_frame(true, 9, b"x")),
+        vec![Ev::Ping(b"x".to_vec())]
+    );
     assert!(s.pending_output().is_empty());
 }
 
@@ -262,11 +347,20 @@ fn empty_messages_and_boundaries() {
     let mut s = server();
     for len in [0usize, 1, 125, 126, 127, 65535, 65536, 70000] {
         let payload: Vec<u8> = (0..len).map(|i| i as u8).collect();
-        assert_eq!(feed(&mut s, &client_frame(true, 2, &payload)), vec![Ev::Binary(payload)]);
+        assert_eq!(
+            feed(&mut s, &client_frame(true, 2, &payload)),
+            vec![Ev::Binary(payload)]
+        );
     }
-    assert_eq!(feed(&mut s, &client_frame(true, 1, b"")), vec![Ev::Text(String::new())]);
     assert_eq!(
-        feed(&mut s, &[client_frame(false, 1, b""), client_frame(true, 0, b"")].concat()),
+        feed(&mut s, &client_frame(true, 1, b"")),
+        vec![Ev::Text(String::new())]
+    );
+    assert_eq!(
+        feed(
+            &mut s,
+            &[client_frame(false, 1, b""), client_frame(true, 0, b"")].concat()
+        ),
         vec![Ev::Text(String::new())]
     );
 }
@@ -284,7 +378,10 @@ fn close_initiated_locally() {
     assert_eq!(s.send_ping(b""), Err(SendError::Closed));
     assert_eq!(s.close(CloseCode::NORMAL, ""), Err(SendError::Closed));
     // Data from the peer may still arrive before its Close.
-    assert_eq!(feed(&mut s, &client_frame(true, 1, b"late")), vec![Ev::Text("late".into())]);
+    assert_eq!(
+        feed(&mut s, &client_frame(true, 1, b"late")),
+        vec![Ev::Text("late".into())]
+    );
     let evs = feed(&mut s, &client_frame(true, 8, b"\x03\xe9"));
     assert_eq!(evs, vec![Ev::Close(1001, String::new(), true)]);
     assert_eq!(s.state(), State::Closed);
@@ -295,7 +392,10 @@ fn close_initiated_locally() {
 #[test]
 fn close_without_code_is_echoed_empty_and_reported_as_1005() {
     let mut s = server();
-    assert_eq!(feed(&mut s, &client_frame(true, 8, b"")), vec![Ev::Close(1005, String::new(), true)]);
+    assert_eq!(
+        feed(&mut s, &client_frame(true, 8, b"")),
+        vec![Ev::Close(1005, String::new(), true)]
+    );
     assert_eq!(output(&mut s), [0x88, 0x00]);
     // Frames after the close are ignored.
     assert_eq!(feed(&mut s, &client_frame(true, 1, b"x")), vec![]);
@@ -304,9 +404,18 @@ fn close_without_code_is_echoed_empty_and_reported_as_1005() {
 #[test]
 fn close_codes_sendable() {
     let mut s = server();
-    assert_eq!(s.close(CloseCode(1005), ""), Err(SendError::InvalidCloseCode(1005)));
-    assert_eq!(s.close(CloseCode(999), ""), Err(SendError::InvalidCloseCode(999)));
-    assert_eq!(s.close(CloseCode(4000), &"x".repeat(124)), Err(SendError::ControlFrameTooLong));
+    assert_eq!(
+        s.close(CloseCode(1005), ""),
+        Err(SendError::InvalidCloseCode(1005))
+    );
+    assert_eq!(
+        s.close(CloseCode(999), ""),
+        Err(SendError::InvalidCloseCode(999))
+    );
+    assert_eq!(
+        s.close(CloseCode(4000), &"x".repeat(124)),
+        Err(SendError::ControlFrameTooLong)
+    );
     assert!(s.pending_output().is_empty());
     s.close(CloseCode(4001), "custom").unwrap();
 }
@@ -319,7 +428,10 @@ fn eof_without_close_is_abnormal() {
     s.receive_eof();
     assert_eq!(drain(&mut s), vec![Ev::Close(1006, String::new(), false)]);
     assert_eq!(s.state(), State::Closed);
-    assert!(s.pending_output().is_empty(), "nothing can be sent after EOF handling");
+    assert!(
+        s.pending_output().is_empty(),
+        "nothing can be sent after EOF handling"
+    );
 }
 
 #[test]
@@ -328,7 +440,10 @@ fn send_errors() {
     assert_eq!(s.send_ping(&[0; 126]), Err(SendError::ControlFrameTooLong));
     s.send_text_fragment("a", false).unwrap();
     assert_eq!(s.send_text("b"), Err(SendError::FragmentInProgress));
-    assert_eq!(s.send_binary_fragment(b"b", true), Err(SendError::FragmentInProgress));
+    assert_eq!(
+        s.send_binary_fragment(b"b", true),
+        Err(SendError::FragmentInProgress)
+    );
     s.send_ping(b"between").unwrap();
     s.send_text_fragment("c", true).unwrap();
     s.send_binary(b"ok").unwrap();
@@ -378,12 +493,22 @@ fn server_handshake_with_chromium_request_and_early_frames() {
     let text = String::from_utf8(out).unwrap();
     assert!(text.starts_with("HTTP/1.1 101 Switching Protocols\r\n"));
     assert!(text.contains("\r\nSec-WebSocket-Protocol: chat\r\n"));
-    assert!(!text.contains("Sec-WebSocket-Extensions"), "no extension accepted");
+    assert!(
+        !text.contains("Sec-WebSocket-Extensions"),
+        "no extension accepted"
+    );
     assert_eq!(
         drain(&mut s),
-        vec![Ev::Text("hello".into()), Ev::Binary(vec![1, 2, 3]), Ev::Close(1000, "bye".into(), true)]
+        vec![
+            Ev::Text("hello".into()),
+            Ev::Binary(vec![1, 2, 3]),
+            Ev::Close(1000, "bye".into(), true)
+        ]
     );
-    assert_eq!(s.accept(&AcceptOptions::new()), Err(HandshakeError::NotAwaitingAnswer));
+    assert_eq!(
+        s.accept(&AcceptOptions::new()),
+        Err(HandshakeError::NotAwaitingAnswer)
+    );
 }
 
 #[test]
@@ -406,10 +531,26 @@ fn every_captured_request_is_accepted() {
 fn server_rejects_bad_requests_with_a_response() {
     let good = String::from_utf8(include_bytes!("data/request-curl.bin").to_vec()).unwrap();
     let cases = [
-        (good.replace("Sec-WebSocket-Version: 13", "Sec-WebSocket-Version: 8"), "426", HandshakeError::UnsupportedVersion),
-        (good.replace("dGhlIHNhbXBsZSBub25jZQ==", "c2hvcnQ="), "400", HandshakeError::InvalidKey),
-        (good.replacen("GET", "PUT", 1), "405", HandshakeError::MethodNotGet),
-        ("GARBAGE\0\r\n\r\n".to_string(), "400", HandshakeError::Malformed("invalid token")),
+        (
+            good.replace("Sec-WebSocket-Version: 13", "Sec-WebSocket-Version: 8"),
+            "426",
+            HandshakeError::UnsupportedVersion,
+        ),
+        (
+            good.replace("dGhlIHNhbXBsZSBub25jZQ==", "c2hvcnQ="),
+            "400",
+            HandshakeError::InvalidKey,
+        ),
+        (
+            good.replacen("GET", "PUT", 1),
+            "405",
+            HandshakeError::MethodNotGet,
+        ),
+        (
+            "GARBAGE\0\r\n\r\n".to_string(),
+            "400",
+            HandshakeError::Malformed("invalid token"),
+        ),
     ];
     for (req, status, err) in cases {
         let mut s = Connection::server(Config::default());
@@ -427,8 +568,16 @@ fn server_rejects_bad_requests_with_a_response() {
     let mut cfg = Config::default();
     cfg.max_handshake_size = 1024;
     let mut s = Connection::server(cfg);
-    let evs = feed(&mut s, format!("GET / HTTP/1.1\r\nX: {}", "y".repeat(2000)).as_bytes());
-    assert_eq!(evs, vec![Ev::Err(Error::Handshake(HandshakeError::HeadTooLarge(1024)))]);
+    let evs = feed(
+        &mut s,
+        format!("GET / HTTP/1.1\r\nX: {}", "y".repeat(2000)).as_bytes(),
+    );
+    assert_eq!(
+        evs,
+        vec![Ev::Err(Error::Handshake(HandshakeError::HeadTooLarge(
+            1024
+        )))]
+    );
     assert!(output(&mut s).starts_with(b"HTTP/1.1 431 "));
 }
 
@@ -457,7 +606,8 @@ fn connect(options: ClientOptions) -> (Connection, Connection) {
 #[test]
 fn client_handshake_and_frames_in_the_same_read() {
     let (mut c, mut s) = connect(ClientOptions::new().protocol("chat").protocol("superchat"));
-    s.accept(&AcceptOptions::new().protocol("superchat")).unwrap();
+    s.accept(&AcceptOptions::new().protocol("superchat"))
+        .unwrap();
     s.send_text("first").unwrap();
     let bytes = output(&mut s);
     assert_eq!(
@@ -470,8 +620,16 @@ fn client_handshake_and_frames_in_the_same_read() {
 #[test]
 fn client_refuses_bad_responses() {
     let (mut c, _) = connect(ClientOptions::new());
-    let evs = feed(&mut c, b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
-    assert_eq!(evs, vec![Ev::Err(Error::Handshake(HandshakeError::UnexpectedStatus(403)))]);
+    let evs = feed(
+        &mut c,
+        b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
+    );
+    assert_eq!(
+        evs,
+        vec![Ev::Err(Error::Handshake(HandshakeError::UnexpectedStatus(
+            403
+        )))]
+    );
     assert_eq!(c.state(), State::Closed);
 
     let (mut c, mut s) = connect(ClientOptions::new());
@@ -479,18 +637,30 @@ fn client_refuses_bad_responses() {
     let resp = String::from_utf8(output(&mut s)).unwrap();
     let tampered = resp.replace("Sec-WebSocket-Accept: ", "Sec-WebSocket-Accept: x");
     let evs = feed(&mut c, tampered.as_bytes());
-    assert_eq!(evs, vec![Ev::Err(Error::Handshake(HandshakeError::BadAccept))]);
+    assert_eq!(
+        evs,
+        vec![Ev::Err(Error::Handshake(HandshakeError::BadAccept))]
+    );
 
     let (mut c, mut s) = connect(ClientOptions::new());
-    s.accept(&AcceptOptions::new().header("Sec-WebSocket-Protocol", "chat")).unwrap();
+    s.accept(&AcceptOptions::new().header("Sec-WebSocket-Protocol", "chat"))
+        .unwrap();
     let evs = feed(&mut c, &output(&mut s));
-    assert_eq!(evs, vec![Ev::Err(Error::Handshake(HandshakeError::ProtocolNotOffered))]);
+    assert_eq!(
+        evs,
+        vec![Ev::Err(Error::Handshake(
+            HandshakeError::ProtocolNotOffered
+        ))]
+    );
 }
 
 #[test]
 fn accept_checks_the_protocol_was_offered() {
     let (_, mut s) = connect(ClientOptions::new().protocol("chat"));
-    assert_eq!(s.accept(&AcceptOptions::new().protocol("mqtt")), Err(HandshakeError::ProtocolNotOffered));
+    assert_eq!(
+        s.accept(&AcceptOptions::new().protocol("mqtt")),
+        Err(HandshakeError::ProtocolNotOffered)
+    );
     assert_eq!(s.state(), State::Connecting);
     s.accept(&AcceptOptions::new().protocol("chat")).unwrap();
 }
@@ -579,7 +749,9 @@ fn streaming_delivers_pieces_as_they_arrive() {
     let mut fins = 0;
     for piece in frame.chunks(4096) {
         for ev in feed(&mut s, piece) {
-            let Ev::BinaryChunk(data, fin) = ev else { panic!() };
+            let Ev::BinaryChunk(data, fin) = ev else {
+                panic!()
+            };
             assert!(data.len() <= 4096);
             assert!(data.iter().all(|&b| b == 9));
             total += data.len();
@@ -594,12 +766,18 @@ fn streaming_text_chunks_end_on_char_boundaries() {
     let mut s = streaming_server();
     let text = "aé€😀".repeat(50);
     let b = text.as_bytes();
-    let bytes = [client_frame(false, 1, &b[..101]), client_frame(true, 0, &b[101..])].concat();
+    let bytes = [
+        client_frame(false, 1, &b[..101]),
+        client_frame(true, 0, &b[101..]),
+    ]
+    .concat();
     let mut got = String::new();
     let mut last_fin = false;
     for piece in bytes.chunks(7) {
         for ev in feed(&mut s, piece) {
-            let Ev::TextChunk(t, fin) = ev else { panic!("{ev:?}") };
+            let Ev::TextChunk(t, fin) = ev else {
+                panic!("{ev:?}")
+            };
             assert!(!last_fin);
             got.push_str(&t);
             last_fin = fin;
@@ -617,7 +795,10 @@ fn streaming_fails_fast_on_bad_utf8() {
     let evs = feed(&mut s, &frame[..header + 4]);
     assert_eq!(evs, vec![Ev::TextChunk("abc".into(), false)]);
     let evs = feed(&mut s, &frame[header + 4..header + 5]);
-    assert_eq!(evs, vec![Ev::Err(Error::Protocol(ProtocolError::InvalidUtf8))]);
+    assert_eq!(
+        evs,
+        vec![Ev::Err(Error::Protocol(ProtocolError::InvalidUtf8))]
+    );
 }
 
 // ---------------------------------------------------------------- two connections back to back
@@ -647,7 +828,13 @@ fn client_server_pair_round_trip() {
         ]
     );
     let evs = feed(&mut c, &output(&mut s));
-    assert_eq!(evs, vec![Ev::Pong(b"mid".to_vec()), Ev::Close(4001, String::new(), true)]);
+    assert_eq!(
+        evs,
+        vec![
+            Ev::Pong(b"mid".to_vec()),
+            Ev::Close(4001, String::new(), true)
+        ]
+    );
     assert_eq!((c.state(), s.state()), (State::Closed, State::Closed));
 }
 

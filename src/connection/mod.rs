@@ -165,14 +165,24 @@ impl Connection {
     /// [`Event::Request`] once the request is complete and valid. An invalid request fails with
     /// [`Error::Handshake`] and queues the error response (400, 426, 431…).
     pub fn server(config: Config) -> Self {
-        Self::build(Role::Server, State::Connecting, Handshake::AwaitRequest, config, None)
+        Self::build(
+            Role::Server,
+            State::Connecting,
+            Handshake::AwaitRequest,
+            config,
+            None,
+        )
     }
 
     /// A client connection to `url`, with its upgrade request queued as output.
     ///
     /// Masks and the handshake key come from the operating system's randomness.
     #[cfg(feature = "std")]
-    pub fn client(url: &WsUrl, options: ClientOptions, config: Config) -> Result<Self, HandshakeError> {
+    pub fn client(
+        url: &WsUrl,
+        options: ClientOptions,
+        config: Config,
+    ) -> Result<Self, HandshakeError> {
         Self::client_with_rng(url, options, config, default_rng())
     }
 
@@ -186,7 +196,13 @@ impl Connection {
         config: Config,
         rng: BoxRng,
     ) -> Result<Self, HandshakeError> {
-        let mut conn = Self::build(Role::Client, State::Connecting, Handshake::Done, config, Some(rng));
+        let mut conn = Self::build(
+            Role::Client,
+            State::Connecting,
+            Handshake::Done,
+            config,
+            Some(rng),
+        );
         let mut nonce = [0u8; 16];
         conn.tx.random_bytes(&mut nonce);
         let key = base64::engine::general_purpose::STANDARD.encode(nonce);
@@ -285,7 +301,12 @@ impl Connection {
     /// (Server) Refuses the pending [`Event::Request`] with an HTTP `status` (e.g. 403 for a
     /// foreign Origin), extra `headers` and a `body`; the connection becomes
     /// [`State::Closed`] once the response is queued.
-    pub fn reject(&mut self, status: u16, headers: &[(String, String)], body: &[u8]) -> Result<(), HandshakeError> {
+    pub fn reject(
+        &mut self,
+        status: u16,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<(), HandshakeError> {
         let head_len = self.awaiting_answer()?;
         write_reject_response(status, headers, body, self.tx.out_mut());
         self.rx.take_head(head_len);
@@ -414,7 +435,8 @@ impl Connection {
             self.last_activity = Some(now);
             self.ping_sent = None;
         }
-        let expired = |start: Option<Duration>, limit: Duration| start.is_some_and(|s| now >= s + limit);
+        let expired =
+            |start: Option<Duration>, limit: Duration| start.is_some_and(|s| now >= s + limit);
         match self.tx.state {
             State::Closed => {}
             State::Connecting => {

@@ -50,13 +50,29 @@ struct StreamFrame {
 
 /// What the next event is, by position, so that it can be borrowed after all mutation.
 enum Ready {
-    Data { kind: Kind, start: usize, end: usize },
+    Data {
+        kind: Kind,
+        start: usize,
+        end: usize,
+    },
     Message(Kind),
-    Chunk { kind: Kind, start: usize, end: usize, fin: bool },
-    CarryChar { len: usize, fin: bool },
+    Chunk {
+        kind: Kind,
+        start: usize,
+        end: usize,
+        fin: bool,
+    },
+    CarryChar {
+        len: usize,
+        fin: bool,
+    },
     Ping(usize, usize),
     Pong(usize, usize),
-    Close { code: Option<CloseCode>, start: usize, end: usize },
+    Close {
+        code: Option<CloseCode>,
+        start: usize,
+        end: usize,
+    },
     Abnormal,
 }
 
@@ -198,7 +214,11 @@ impl Receiver {
         self.materialize(ready, tx).map(Some)
     }
 
-    fn poll_request<'a>(&'a mut self, tx: &mut Sender, cfg: &Config) -> Result<Option<Event<'a>>, Error> {
+    fn poll_request<'a>(
+        &'a mut self,
+        tx: &mut Sender,
+        cfg: &Config,
+    ) -> Result<Option<Event<'a>>, Error> {
         match Request::parse(&self.buf[self.pos..], cfg) {
             Ok(Status::Complete(req)) => {
                 self.hs = Handshake::AwaitAnswer {
@@ -217,7 +237,11 @@ impl Receiver {
         }
     }
 
-    fn poll_response<'a>(&'a mut self, tx: &mut Sender, cfg: &Config) -> Result<Option<Event<'a>>, Error> {
+    fn poll_response<'a>(
+        &'a mut self,
+        tx: &mut Sender,
+        cfg: &Config,
+    ) -> Result<Option<Event<'a>>, Error> {
         let Handshake::AwaitResponse { accept, options } = &self.hs else {
             return Ok(None);
         };
@@ -261,7 +285,9 @@ impl Receiver {
         }
         let before = match (h.opcode, self.msg) {
             (OpCode::Continuation, None) => return Err(ProtocolError::UnexpectedContinuation),
-            (OpCode::Text | OpCode::Binary, Some(_)) => return Err(ProtocolError::ExpectedContinuation),
+            (OpCode::Text | OpCode::Binary, Some(_)) => {
+                return Err(ProtocolError::ExpectedContinuation)
+            }
             (OpCode::Continuation, Some(_)) => self.msg_len as u64,
             _ => 0,
         };
@@ -348,7 +374,11 @@ impl Receiver {
                 // Unmask what is here, and check text at once: fail fast on invalid UTF-8.
                 let end = pstart + have;
                 if let Some(key) = h.mask {
-                    apply_mask(&mut self.buf[pstart + self.unmasked..end], key, self.unmasked);
+                    apply_mask(
+                        &mut self.buf[pstart + self.unmasked..end],
+                        key,
+                        self.unmasked,
+                    );
                 }
                 self.unmasked = have;
                 if is_text {
@@ -361,7 +391,11 @@ impl Receiver {
             }
             let end = pstart + plen;
             if let Some(key) = h.mask {
-                apply_mask(&mut self.buf[pstart + self.unmasked..end], key, self.unmasked);
+                apply_mask(
+                    &mut self.buf[pstart + self.unmasked..end],
+                    key,
+                    self.unmasked,
+                );
             }
             let fed = self.fed;
             self.unmasked = 0;
@@ -417,7 +451,8 @@ impl Receiver {
             if let Some(key) = sf.mask {
                 apply_mask(&mut self.buf[start..end], key, sf.offset);
             }
-            self.carry[self.carry_len..self.carry_len + take].copy_from_slice(&self.buf[start..end]);
+            self.carry[self.carry_len..self.carry_len + take]
+                .copy_from_slice(&self.buf[start..end]);
             self.carry_len += take;
             let msg_done = self.advance_stream(&mut sf, take);
             let complete = utf8::validate_prefix(&self.carry[..self.carry_len])
@@ -440,7 +475,8 @@ impl Receiver {
         let msg_done = self.advance_stream(&mut sf, avail);
         let mut chunk_end = end;
         if sf.kind == Kind::Text {
-            let n = utf8::validate_prefix(&self.buf[start..end]).map_err(|_| ProtocolError::InvalidUtf8)?;
+            let n = utf8::validate_prefix(&self.buf[start..end])
+                .map_err(|_| ProtocolError::InvalidUtf8)?;
             chunk_end = start + n;
             let tail = end - chunk_end;
             if tail > 0 {
@@ -517,17 +553,33 @@ impl Receiver {
             utf8::to_str(bytes).map_err(|_| fail(done, tx, ProtocolError::InvalidUtf8))
         };
         Ok(match ready {
-            Ready::Data { kind: Kind::Binary, start, end } => Event::Binary(&self.buf[start..end]),
-            Ready::Data { kind: Kind::Text, start, end } => {
-                Event::Text(text(&self.buf[start..end], &mut self.done, tx)?)
-            }
+            Ready::Data {
+                kind: Kind::Binary,
+                start,
+                end,
+            } => Event::Binary(&self.buf[start..end]),
+            Ready::Data {
+                kind: Kind::Text,
+                start,
+                end,
+            } => Event::Text(text(&self.buf[start..end], &mut self.done, tx)?),
             Ready::Message(Kind::Binary) => Event::Binary(&self.msg_buf),
             Ready::Message(Kind::Text) => Event::Text(text(&self.msg_buf, &mut self.done, tx)?),
-            Ready::Chunk { kind: Kind::Binary, start, end, fin } => Event::BinaryChunk {
+            Ready::Chunk {
+                kind: Kind::Binary,
+                start,
+                end,
+                fin,
+            } => Event::BinaryChunk {
                 data: &self.buf[start..end],
                 fin,
             },
-            Ready::Chunk { kind: Kind::Text, start, end, fin } => Event::TextChunk {
+            Ready::Chunk {
+                kind: Kind::Text,
+                start,
+                end,
+                fin,
+            } => Event::TextChunk {
                 text: text(&self.buf[start..end], &mut self.done, tx)?,
                 fin,
             },

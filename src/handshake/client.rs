@@ -53,7 +53,9 @@ impl WsUrl {
             return Err(HandshakeError::InvalidUrl("fragment not allowed"));
         }
         if rest.bytes().any(|b| b <= b' ' || b == 0x7f) {
-            return Err(HandshakeError::InvalidUrl("whitespace or control character"));
+            return Err(HandshakeError::InvalidUrl(
+                "whitespace or control character",
+            ));
         }
         let split = rest.find(['/', '?']).unwrap_or(rest.len());
         let (authority, resource) = rest.split_at(split);
@@ -64,14 +66,21 @@ impl WsUrl {
             let (host, after) = v6
                 .split_once(']')
                 .ok_or(HandshakeError::InvalidUrl("unclosed IPv6 literal"))?;
-            if host.is_empty() || !host.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
+            if host.is_empty()
+                || !host
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+            {
                 return Err(HandshakeError::InvalidUrl("invalid IPv6 literal"));
             }
             match after {
                 "" => (host, None),
                 p => (
                     host,
-                    Some(p.strip_prefix(':').ok_or(HandshakeError::InvalidUrl("invalid port"))?),
+                    Some(
+                        p.strip_prefix(':')
+                            .ok_or(HandshakeError::InvalidUrl("invalid port"))?,
+                    ),
                 ),
             }
         } else {
@@ -91,9 +100,9 @@ impl WsUrl {
                     80
                 }
             }
-            Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
-                p.parse().map_err(|_| HandshakeError::InvalidUrl("invalid port"))?
-            }
+            Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => p
+                .parse()
+                .map_err(|_| HandshakeError::InvalidUrl("invalid port"))?,
             Some(_) => return Err(HandshakeError::InvalidUrl("invalid port")),
         };
         let resource = if resource.starts_with('/') {
@@ -178,7 +187,12 @@ impl ClientOptions {
     }
 
     /// Appends the upgrade request for `url` with the base64 `key` to `out`.
-    pub fn write_request(&self, url: &WsUrl, key: &str, out: &mut Vec<u8>) -> Result<(), HandshakeError> {
+    pub fn write_request(
+        &self,
+        url: &WsUrl,
+        key: &str,
+        out: &mut Vec<u8>,
+    ) -> Result<(), HandshakeError> {
         let start = out.len();
         let r = self.write_request_inner(url, key, out);
         if r.is_err() {
@@ -187,7 +201,12 @@ impl ClientOptions {
         r
     }
 
-    fn write_request_inner(&self, url: &WsUrl, key: &str, out: &mut Vec<u8>) -> Result<(), HandshakeError> {
+    fn write_request_inner(
+        &self,
+        url: &WsUrl,
+        key: &str,
+        out: &mut Vec<u8>,
+    ) -> Result<(), HandshakeError> {
         out.extend_from_slice(b"GET ");
         out.extend_from_slice(url.resource.as_bytes());
         out.extend_from_slice(b" HTTP/1.1\r\n");
@@ -346,21 +365,49 @@ mod tests {
     const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
     const OK: &str = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: chat\r\n\r\n";
 
-    fn check<'a>(resp: &'a str, opts: &ClientOptions) -> Result<Status<Response<'a>>, HandshakeError> {
-        parse_response(resp.as_bytes(), &accept_key(KEY.as_bytes()), opts, &Config::default())
+    fn check<'a>(
+        resp: &'a str,
+        opts: &ClientOptions,
+    ) -> Result<Status<Response<'a>>, HandshakeError> {
+        parse_response(
+            resp.as_bytes(),
+            &accept_key(KEY.as_bytes()),
+            opts,
+            &Config::default(),
+        )
     }
 
     #[test]
     fn urls() {
         let u = WsUrl::parse("ws://example.com").unwrap();
-        assert_eq!((u.port, u.resource.as_str(), u.host_header()), (80, "/", "example.com".to_string()));
+        assert_eq!(
+            (u.port, u.resource.as_str(), u.host_header()),
+            (80, "/", "example.com".to_string())
+        );
         let u = WsUrl::parse("WS://h:80?x=1").unwrap();
-        assert_eq!((u.resource.as_str(), u.host_header()), ("/?x=1", "h".to_string()));
+        assert_eq!(
+            (u.resource.as_str(), u.host_header()),
+            ("/?x=1", "h".to_string())
+        );
         let u = WsUrl::parse("wss://h:8443/p").unwrap();
         assert_eq!(u.host_header(), "h:8443");
         let u = WsUrl::parse("ws://[::1]:9001/").unwrap();
-        assert_eq!((u.host.as_str(), u.host_header()), ("::1", "[::1]:9001".to_string()));
-        for bad in ["http://h/", "ws:/h", "ws://", "ws://h:99999/", "ws://h:/", "ws://h/#f", "ws://u@h/", "ws://[::1/", "ws://h /", "ws://[zz]/"] {
+        assert_eq!(
+            (u.host.as_str(), u.host_header()),
+            ("::1", "[::1]:9001".to_string())
+        );
+        for bad in [
+            "http://h/",
+            "ws:/h",
+            "ws://",
+            "ws://h:99999/",
+            "ws://h:/",
+            "ws://h/#f",
+            "ws://u@h/",
+            "ws://[::1/",
+            "ws://h /",
+            "ws://[zz]/",
+        ] {
             assert!(WsUrl::parse(bad).is_err(), "{bad}");
         }
     }
@@ -381,29 +428,56 @@ mod tests {
         );
         let mut out = Vec::new();
         let bad = ClientOptions::new().header("X", "a\r\nInjected: 1");
-        assert_eq!(bad.write_request(&url, KEY, &mut out), Err(HandshakeError::InvalidHeader));
+        assert_eq!(
+            bad.write_request(&url, KEY, &mut out),
+            Err(HandshakeError::InvalidHeader)
+        );
         assert!(out.is_empty());
     }
 
     #[test]
     fn responses() {
         let chat = ClientOptions::new().protocol("chat");
-        let Ok(Status::Complete(r)) = check(OK, &chat) else { panic!() };
+        let Ok(Status::Complete(r)) = check(OK, &chat) else {
+            panic!()
+        };
         assert_eq!((r.protocol(), r.head_len()), (Some("chat"), OK.len()));
         for cut in 0..OK.len() {
             assert!(matches!(check(&OK[..cut], &chat), Ok(Status::Partial)));
         }
-        assert_eq!(check(OK, &ClientOptions::new()).unwrap_err(), HandshakeError::ProtocolNotOffered);
+        assert_eq!(
+            check(OK, &ClientOptions::new()).unwrap_err(),
+            HandshakeError::ProtocolNotOffered
+        );
         let bad_accept = OK.replace("s3pP", "AAAA");
-        assert_eq!(check(&bad_accept, &chat).unwrap_err(), HandshakeError::BadAccept);
+        assert_eq!(
+            check(&bad_accept, &chat).unwrap_err(),
+            HandshakeError::BadAccept
+        );
         let forbidden = "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n";
-        assert_eq!(check(forbidden, &chat).unwrap_err(), HandshakeError::UnexpectedStatus(403));
+        assert_eq!(
+            check(forbidden, &chat).unwrap_err(),
+            HandshakeError::UnexpectedStatus(403)
+        );
         let no_upgrade = OK.replace("Upgrade: websocket\r\n", "");
-        assert_eq!(check(&no_upgrade, &chat).unwrap_err(), HandshakeError::NoUpgradeWebsocket);
-        let ext = OK.replace("\r\n\r\n", "\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n");
-        assert_eq!(check(&ext, &chat).unwrap_err(), HandshakeError::ExtensionNotOffered);
-        let offered = chat.clone().extension("permessage-deflate; client_max_window_bits");
-        let Ok(Status::Complete(r)) = check(&ext, &offered) else { panic!() };
+        assert_eq!(
+            check(&no_upgrade, &chat).unwrap_err(),
+            HandshakeError::NoUpgradeWebsocket
+        );
+        let ext = OK.replace(
+            "\r\n\r\n",
+            "\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n",
+        );
+        assert_eq!(
+            check(&ext, &chat).unwrap_err(),
+            HandshakeError::ExtensionNotOffered
+        );
+        let offered = chat
+            .clone()
+            .extension("permessage-deflate; client_max_window_bits");
+        let Ok(Status::Complete(r)) = check(&ext, &offered) else {
+            panic!()
+        };
         assert_eq!(r.extensions()[0].name, "permessage-deflate");
     }
 }

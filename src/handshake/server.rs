@@ -106,7 +106,8 @@ impl<'a> Request<'a> {
             .iter()
             .filter(|h| h.name.eq_ignore_ascii_case("sec-websocket-extensions"))
         {
-            let v = core::str::from_utf8(h.value).map_err(|_| HandshakeError::MalformedExtensions)?;
+            let v =
+                core::str::from_utf8(h.value).map_err(|_| HandshakeError::MalformedExtensions)?;
             parse_extensions(v, &mut extensions)?;
         }
         Ok(Status::Complete(Self {
@@ -270,7 +271,12 @@ fn reason_phrase(status: u16) -> &'static str {
 ///
 /// A status outside 100–999 or a 101 is replaced by 500: a refusal must not look like an
 /// acceptance. An invalid extra header is skipped.
-pub fn write_reject_response(status: u16, headers: &[(String, String)], body: &[u8], out: &mut Vec<u8>) {
+pub fn write_reject_response(
+    status: u16,
+    headers: &[(String, String)],
+    body: &[u8],
+    out: &mut Vec<u8>,
+) {
     let status = if (100..=999).contains(&status) && status != 101 {
         status
     } else {
@@ -323,11 +329,14 @@ mod tests {
 
     #[test]
     fn rfc_1_2_request_and_response() {
-        let Ok(Status::Complete(req)) = parse(BASE) else { panic!() };
+        let Ok(Status::Complete(req)) = parse(BASE) else {
+            panic!()
+        };
         assert_eq!(req.origin(), Some("http://example.com"));
         assert_eq!(req.key(), "dGhlIHNhbXBsZSBub25jZQ==");
         let mut out = Vec::new();
-        req.write_accept(&AcceptOptions::new().protocol("chat"), &mut out).unwrap();
+        req.write_accept(&AcceptOptions::new().protocol("chat"), &mut out)
+            .unwrap();
         assert_eq!(
             core::str::from_utf8(&out).unwrap(),
             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: chat\r\n\r\n"
@@ -347,7 +356,10 @@ mod tests {
     #[test]
     fn partial_at_every_cut() {
         for cut in 0..BASE.len() {
-            assert!(matches!(parse(&BASE[..cut]), Ok(Status::Partial)), "cut {cut}");
+            assert!(
+                matches!(parse(&BASE[..cut]), Ok(Status::Partial)),
+                "cut {cut}"
+            );
         }
     }
 
@@ -355,20 +367,60 @@ mod tests {
     fn validation_errors() {
         let replace = |from: &str, to: &str| BASE.replacen(from, to, 1);
         assert_eq!(err(&replace("GET", "POST")), HandshakeError::MethodNotGet);
-        assert_eq!(err(&replace("HTTP/1.1", "HTTP/1.0")), HandshakeError::HttpVersion);
-        assert_eq!(err(&replace("Host: server.example.com\r\n", "")), HandshakeError::MissingHost);
-        assert_eq!(err(&replace("Upgrade: websocket", "Upgrade: h2c")), HandshakeError::NoUpgradeWebsocket);
-        assert_eq!(err(&replace("Connection: Upgrade", "Connection: keep-alive")), HandshakeError::NoConnectionUpgrade);
-        assert_eq!(err(&replace("Version: 13", "Version: 8")), HandshakeError::UnsupportedVersion);
-        assert_eq!(err(&replace("Sec-WebSocket-Version: 13\r\n", "")), HandshakeError::UnsupportedVersion);
-        assert_eq!(err(&replace("dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZQ==")), HandshakeError::InvalidKey);
-        assert_eq!(err(&replace("dGhlIHNhbXBsZSBub25jZQ==", "!!!!!!!!!!!!!!!!!!!!!!!!")), HandshakeError::InvalidKey);
-        assert_eq!(err(&replace("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", "")), HandshakeError::InvalidKey);
-        let twice = replace("Origin", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin");
+        assert_eq!(
+            err(&replace("HTTP/1.1", "HTTP/1.0")),
+            HandshakeError::HttpVersion
+        );
+        assert_eq!(
+            err(&replace("Host: server.example.com\r\n", "")),
+            HandshakeError::MissingHost
+        );
+        assert_eq!(
+            err(&replace("Upgrade: websocket", "Upgrade: h2c")),
+            HandshakeError::NoUpgradeWebsocket
+        );
+        assert_eq!(
+            err(&replace("Connection: Upgrade", "Connection: keep-alive")),
+            HandshakeError::NoConnectionUpgrade
+        );
+        assert_eq!(
+            err(&replace("Version: 13", "Version: 8")),
+            HandshakeError::UnsupportedVersion
+        );
+        assert_eq!(
+            err(&replace("Sec-WebSocket-Version: 13\r\n", "")),
+            HandshakeError::UnsupportedVersion
+        );
+        assert_eq!(
+            err(&replace("dGhlIHNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZQ==")),
+            HandshakeError::InvalidKey
+        );
+        assert_eq!(
+            err(&replace(
+                "dGhlIHNhbXBsZSBub25jZQ==",
+                "!!!!!!!!!!!!!!!!!!!!!!!!"
+            )),
+            HandshakeError::InvalidKey
+        );
+        assert_eq!(
+            err(&replace(
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n",
+                ""
+            )),
+            HandshakeError::InvalidKey
+        );
+        let twice = replace(
+            "Origin",
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin",
+        );
         assert_eq!(err(&twice), HandshakeError::InvalidKey);
-        assert_eq!(err("GET / HTTP/1.1\r\nHo st: x\r\n\r\n"), HandshakeError::Malformed("invalid header name"));
+        assert_eq!(
+            err("GET / HTTP/1.1\r\nHo st: x\r\n\r\n"),
+            HandshakeError::Malformed("invalid header name")
+        );
         // Case-insensitive, comma-separated lists are fine.
-        let ok = replace("Connection: Upgrade", "connection: keep-alive, UPGRADE").replace("Upgrade: websocket", "upgrade: WebSocket");
+        let ok = replace("Connection: Upgrade", "connection: keep-alive, UPGRADE")
+            .replace("Upgrade: websocket", "upgrade: WebSocket");
         assert!(matches!(parse(&ok), Ok(Status::Complete(_))));
         assert_eq!(HandshakeError::UnsupportedVersion.status_code(), Some(426));
     }
@@ -376,13 +428,19 @@ mod tests {
     #[test]
     fn limits() {
         let big = format!("GET / HTTP/1.1\r\nX: {}\r\n", "a".repeat(20_000));
-        assert_eq!(err(&big), HandshakeError::HeadTooLarge(Config::default().max_handshake_size));
+        assert_eq!(
+            err(&big),
+            HandshakeError::HeadTooLarge(Config::default().max_handshake_size)
+        );
         let mut many = String::from("GET / HTTP/1.1\r\n");
         for i in 0..100 {
             many.push_str(&format!("X-{i}: y\r\n"));
         }
         many.push_str("\r\n");
-        assert_eq!(err(&many), HandshakeError::TooManyHeaders(Config::default().max_headers));
+        assert_eq!(
+            err(&many),
+            HandshakeError::TooManyHeaders(Config::default().max_headers)
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod driver;
+
 use rfc6455::{Config, Connection, Error, Event, Role};
 
 /// An event with owned data, so that tests can collect and compare them.
@@ -129,3 +131,21 @@ pub fn sent_close_code(bytes: &[u8]) -> Option<u16> {
 }
 
 pub const CHROMIUM_REQUEST: &[u8] = b"GET /chat?room=1 HTTP/1.1\r\nHost: 127.0.0.1:9001\r\nConnection: Upgrade\r\nPragma: no-cache\r\nCache-Control: no-cache\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36\r\nUpgrade: websocket\r\nOrigin: http://127.0.0.1:8080\r\nSec-WebSocket-Version: 13\r\nAccept-Encoding: gzip, deflate, br, zstd\r\nAccept-Language: en-US,en;q=0.9\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\nSec-WebSocket-Protocol: chat, superchat\r\n\r\n";
+
+/// Splits output bytes into frames: (opcode, unmasked payload).
+pub fn frames(mut bytes: &[u8]) -> Vec<(rfc6455::OpCode, Vec<u8>)> {
+    let mut out = vec![];
+    while !bytes.is_empty() {
+        let rfc6455::Status::Complete((h, n)) = rfc6455::FrameHeader::parse(bytes).unwrap() else {
+            panic!("truncated frame")
+        };
+        let len = h.payload_len as usize;
+        let mut p = bytes[n..n + len].to_vec();
+        if let Some(k) = h.mask {
+            rfc6455::apply_mask(&mut p, k, 0);
+        }
+        out.push((h.opcode, p));
+        bytes = &bytes[n + len..];
+    }
+    out
+}
