@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Runs the Autobahn|Testsuite against this crate in both roles and compares the results with
+# autobahn/expected-results.json. Exits non-zero on any failure or regression.
+#
+#   autobahn/run.sh            # both roles
+#   autobahn/run.sh server     # only the server role (wstest -m fuzzingclient)
+#   autobahn/run.sh client     # only the client role (wstest -m fuzzingserver)
+#   autobahn/run.sh --update   # both roles, then rewrite expected-results.json
+#
+# Set SKIP_BUILD=1 to reuse release binaries already built in target/release/examples.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+cd "$HERE"
+
+roles=()
+update=""
+for a in "$@"; do
+    case "$a" in
+        server|client) roles+=("$a") ;;
+        --update) update="--update" ;;
+        *) echo "unknown argument: $a" >&2; exit 2 ;;
+    esac
+done
+[ ${#roles[@]} -gt 0 ] || roles=(server client)
+
+WSTEST=$("$HERE/install.sh")
+if [ -z "${SKIP_BUILD:-}" ]; then
+    (cd "$ROOT" && cargo build --release --example echo_server --example autobahn_client)
+fi
+BIN="$ROOT/target/release/examples"
+TIMEOUT="${AUTOBAHN_TIMEOUT:-1500}"
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+wait_port() {
+    for _ in $(seq 1 150); do
+        (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.2
+    done
+    echo "nothing listens on 127.0.0.1:$1" >&2
+    return 1
+}
+
+port_free() {
+    if (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+        echo "127.0.0.1:$1 is already in use; stop what listens there" >&2
+        exit 1
+    fi
+}
+
+args=()
+for role in "${roles[@]}"; do
+    rm -rf "reports/$role"
+    if [ "$role" = server ]; then
+        port_free 9010
+        "$BIN/echo_server" 127.0.0.1:9010 2> reports-server-testee.log &
+        pids+=($!)
+        wait_port 9010
+        echo "== server role: wstest -m fuzzingclient" >&2
+        timeout "$TIMEOUT" "$WSTEST" -m fuzzingclient -s fuzzingclient.json > reports-server-wstest.log 2>&1
+    else
+        port_free 9011
+        "$WSTEST" -m fuzzingserver -s fuzzingserver.json -u 0 > reports-client-wstest.log 2>&1 &
+        pids+=($!)
+        wait_port 9011
+        echo "== client role: wstest -m fuzzingserver" >&2
+        timeout "$TIMEOUT" "$BIN/autobahn_client" ws://127.0.0.1:9011 rfc6455 2> reports-client-testee.log
+    fi
+    args+=("$role=reports/$role")
+done
+cleanup
+python3 "$HERE/summary.py" $update "${args[@]}"
