@@ -18,7 +18,8 @@ fn run(url: &str) -> std::io::Result<Option<String>> {
     let mut stream = TcpStream::connect((url.host.as_str(), url.port))?;
     stream.set_nodelay(true)?;
     stream.set_read_timeout(Some(Duration::from_secs(60)))?;
-    let mut conn = Connection::client(&url, ClientOptions::new(), Config::default()).map_err(std::io::Error::other)?;
+    let mut conn = Connection::client(&url, ClientOptions::new(), Config::default())
+        .map_err(std::io::Error::other)?;
     let mut buf = vec![0u8; 64 * 1024];
     let mut first_text = None;
     loop {
