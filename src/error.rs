@@ -132,6 +132,10 @@ pub enum HandshakeError {
     /// `accept` or `reject` was called when no request is waiting for an answer.
     #[error("no handshake request is waiting for an answer")]
     NotAwaitingAnswer,
+    /// The client sent more than a frame's worth of data after its request while the request
+    /// waited for an answer (RFC 6455 §4.1: a client waits for the response before sending).
+    #[error("too much data after the request before it was answered")]
+    EarlyData,
     /// A header name or value given to the builder contains forbidden characters.
     #[error("invalid header name or value")]
     InvalidHeader,

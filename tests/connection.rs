@@ -843,3 +843,19 @@ fn role_is_reported() {
     assert_eq!(server().role(), Role::Server);
     assert_eq!(client().role(), Role::Client);
 }
+
+#[test]
+fn data_after_an_unanswered_request_is_bounded() {
+    let mut cfg = Config::default();
+    cfg.max_frame_size = 100;
+    let mut s = Connection::server(cfg);
+    let evs = feed(&mut s, include_bytes!("data/request-curl.bin"));
+    assert!(matches!(evs.as_slice(), [Ev::Request(_)]));
+    // Early frames within one frame's worth wait for the answer...
+    assert_eq!(feed(&mut s, &client_frame(true, 2, &[1; 50])), vec![]);
+    // ...more is refused.
+    let evs = feed(&mut s, &client_frame(true, 2, &[1; 60]));
+    assert_eq!(evs, vec![Ev::Err(Error::Handshake(HandshakeError::EarlyData))]);
+    assert_eq!(s.state(), State::Closed);
+    assert_eq!(s.accept(&AcceptOptions::new()), Err(HandshakeError::NotAwaitingAnswer));
+}

@@ -377,6 +377,13 @@ impl Connection {
         self.tx.buffered_amount()
     }
 
+    /// Bytes received and not yet turned into events, plus the parts of a fragmented message
+    /// reassembled so far. With events taken after every `receive`, this stays within
+    /// `max_frame_size + 14 + max_message_size`; a driver can also use it to stop reading.
+    pub fn buffered_input(&self) -> usize {
+        self.rx.buffered() + self.rx.reassembled()
+    }
+
     /// Whether the driver should close the transport now: the connection is closed and all
     /// output was written.
     pub fn should_close_transport(&self) -> bool {

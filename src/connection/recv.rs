@@ -7,7 +7,7 @@ use super::send::Sender;
 use super::{Event, Role, State};
 use crate::close::{parse_close_payload, CloseCode};
 use crate::config::{Config, Delivery};
-use crate::error::{Error, ProtocolError};
+use crate::error::{Error, HandshakeError, ProtocolError};
 use crate::frame::{FrameHeader, OpCode};
 use crate::handshake::{parse_response, write_error_response, ClientOptions, Request};
 use crate::mask::apply_mask;
@@ -155,6 +155,15 @@ impl Receiver {
         self.buf.len() - self.pos
     }
 
+    /// Bytes of the fragmented message reassembled so far.
+    pub(super) fn reassembled(&self) -> usize {
+        if self.msg.is_some() {
+            self.msg_buf.len()
+        } else {
+            0
+        }
+    }
+
     pub(super) fn shrink(&mut self) {
         if self.pos == self.buf.len() {
             self.buf = Vec::new();
@@ -203,7 +212,16 @@ impl Receiver {
         match self.hs {
             Handshake::Done => {}
             Handshake::AwaitRequest => return self.poll_request(tx, cfg),
-            Handshake::AwaitAnswer { .. } => return Ok(None),
+            Handshake::AwaitAnswer { head_len } => {
+                // Frames may follow the request, but a compliant client waits; bound them.
+                if self.buffered() > head_len + cfg.max_frame_size + crate::frame::MAX_HEADER_LEN {
+                    tx.state = State::Closed;
+                    self.done = true;
+                    self.hs = Handshake::Done;
+                    return Err(HandshakeError::EarlyData.into());
+                }
+                return Ok(None);
+            }
             Handshake::AwaitResponse { .. } => return self.poll_response(tx, cfg),
         }
         let ready = match self.advance(tx, cfg) {
