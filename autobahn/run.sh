@@ -51,25 +51,36 @@ port_free() {
     fi
 }
 
-args=()
-for role in "${roles[@]}"; do
+run_role() {
+    local role="$1"
     rm -rf "reports/$role"
     if [ "$role" = server ]; then
-        port_free 9010
         "$BIN/echo_server" 127.0.0.1:9010 2> reports-server-testee.log &
-        pids+=($!)
+        local testee=$!
         wait_port 9010
         echo "== server role: wstest -m fuzzingclient" >&2
-        timeout "$TIMEOUT" "$WSTEST" -m fuzzingclient -s fuzzingclient.json > reports-server-wstest.log 2>&1
+        timeout "$TIMEOUT" "$WSTEST" -m fuzzingclient -s fuzzingclient.json > reports-server-wstest.log 2>&1 || true
+        kill "$testee" 2>/dev/null || true
     else
-        port_free 9011
         "$WSTEST" -m fuzzingserver -s fuzzingserver.json -u 0 > reports-client-wstest.log 2>&1 &
-        pids+=($!)
+        local suite=$!
         wait_port 9011
         echo "== client role: wstest -m fuzzingserver" >&2
-        timeout "$TIMEOUT" "$BIN/autobahn_client" ws://127.0.0.1:9011 rfc6455 2> reports-client-testee.log
+        timeout "$TIMEOUT" "$BIN/autobahn_client" ws://127.0.0.1:9011 rfc6455 2> reports-client-testee.log || true
+        kill "$suite" 2>/dev/null || true
     fi
+}
+
+# wstest is single-threaded Python: the two roles run side by side, one per core.
+args=()
+for role in "${roles[@]}"; do
+    [ "$role" = server ] && port_free 9010
+    [ "$role" = client ] && port_free 9011
+    run_role "$role" &
+    pids+=($!)
     args+=("$role=reports/$role")
 done
+for p in "${pids[@]}"; do wait "$p" || true; done
+pids=()
 cleanup
 python3 "$HERE/summary.py" $update "${args[@]}"

@@ -53,6 +53,12 @@ pub struct Config {
     pub close_timeout: Duration,
     /// Give up on an opening handshake that takes longer than this. Default 10 s.
     pub handshake_timeout: Option<Duration>,
+    /// permessage-deflate (RFC 7692): what a server accepts and a client offers; `None`
+    /// turns it off. Default: on, with [`DeflateConfig::default`].
+    ///
+    /// [`DeflateConfig::default`]: crate::extensions::deflate::DeflateConfig
+    #[cfg(feature = "deflate")]
+    pub deflate: Option<crate::extensions::deflate::DeflateConfig>,
 }
 
 impl Default for Config {
@@ -68,6 +74,8 @@ impl Default for Config {
             pong_timeout: Duration::from_secs(20),
             close_timeout: Duration::from_secs(5),
             handshake_timeout: Some(Duration::from_secs(10)),
+            #[cfg(feature = "deflate")]
+            deflate: Some(crate::extensions::deflate::DeflateConfig::default()),
         }
     }
 }

@@ -45,6 +45,9 @@ pub enum ProtocolError {
     /// A Close frame's reason is not valid UTF-8.
     #[error("close reason is not valid UTF-8")]
     InvalidCloseReason,
+    /// A compressed message (permessage-deflate) could not be inflated.
+    #[error("invalid compressed data")]
+    InvalidCompressedData,
     /// A frame's payload exceeds the configured maximum frame size.
     #[error("frame of {size} bytes exceeds the limit of {max}")]
     FrameTooLarge {
@@ -136,6 +139,10 @@ pub enum HandshakeError {
     /// waited for an answer (RFC 6455 §4.1: a client waits for the response before sending).
     #[error("too much data after the request before it was answered")]
     EarlyData,
+    /// The server's permessage-deflate parameters do not answer the client's offer
+    /// (RFC 7692 §7.1).
+    #[error("invalid permessage-deflate response parameters")]
+    InvalidExtensionResponse,
     /// A header name or value given to the builder contains forbidden characters.
     #[error("invalid header name or value")]
     InvalidHeader,

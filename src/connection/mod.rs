@@ -206,6 +206,19 @@ impl Connection {
         let mut nonce = [0u8; 16];
         conn.tx.random_bytes(&mut nonce);
         let key = base64::engine::general_purpose::STANDARD.encode(nonce);
+        #[cfg(feature = "deflate")]
+        let options = {
+            use crate::extensions::deflate;
+            let mut options = options;
+            let offered = options
+                .extensions
+                .iter()
+                .any(|e| e.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case(deflate::NAME));
+            if let (Some(d), false) = (conn.config.deflate.as_ref(), offered) {
+                options.extensions.push(deflate::client_offer(d));
+            }
+            options
+        };
         options.write_request(url, &key, conn.tx.out_mut())?;
         conn.rx.hs = Handshake::AwaitResponse {
             accept: accept_key(key.as_bytes()),
@@ -290,7 +303,25 @@ impl Connection {
             Status::Complete(req) => req,
             Status::Partial => return Err(HandshakeError::NotAwaitingAnswer),
         };
+        #[cfg(feature = "deflate")]
+        let negotiated = match (&options.extensions, self.config.deflate.as_ref()) {
+            (None, Some(d)) => crate::extensions::deflate::negotiate_server(req.extensions(), d),
+            _ => None,
+        };
+        #[cfg(feature = "deflate")]
+        if let Some((_, header)) = &negotiated {
+            let mut with = options.clone();
+            with.extensions = Some(header.clone());
+            req.write_accept(&with, self.tx.out_mut())?;
+        } else {
+            req.write_accept(options, self.tx.out_mut())?;
+        }
+        #[cfg(not(feature = "deflate"))]
         req.write_accept(options, self.tx.out_mut())?;
+        #[cfg(feature = "deflate")]
+        if let Some((params, _)) = negotiated {
+            self.rx.enable_deflate(&params, &mut self.tx, &self.config);
+        }
         self.rx.take_head(head_len);
         self.rx.hs = Handshake::Done;
         self.tx.state = State::Open;
@@ -314,6 +345,14 @@ impl Connection {
         self.rx.done = true;
         self.tx.state = State::Closed;
         Ok(())
+    }
+
+    /// Turns on permessage-deflate with parameters agreed in a handshake done elsewhere (for a
+    /// connection made with [`open`](Self::open)). [`accept`](Self::accept) and the client
+    /// handshake do this themselves.
+    #[cfg(feature = "deflate")]
+    pub fn enable_deflate(&mut self, params: &crate::extensions::deflate::DeflateParams) {
+        self.rx.enable_deflate(params, &mut self.tx, &self.config);
     }
 
     /// The sending half, for sending outside of [`next_event`](Self::next_event).

@@ -55,6 +55,13 @@ enum Ready {
         start: usize,
         end: usize,
     },
+    /// (Streaming) inflated data at the start of the reassembly buffer.
+    #[cfg(feature = "deflate")]
+    Inflated {
+        kind: Kind,
+        len: usize,
+        fin: bool,
+    },
     Message(Kind),
     Chunk {
         kind: Kind,
@@ -109,6 +116,12 @@ pub(super) struct Receiver {
     stream: Option<StreamFrame>,
     carry: [u8; 4],
     carry_len: usize,
+    /// permessage-deflate, once negotiated.
+    #[cfg(feature = "deflate")]
+    pub(super) decompressor: Option<crate::extensions::deflate::Decompressor>,
+    /// Whether the fragmented message in progress is compressed.
+    #[cfg(feature = "deflate")]
+    msg_compressed: bool,
 }
 
 impl Receiver {
@@ -131,6 +144,10 @@ impl Receiver {
             stream: None,
             carry: [0; 4],
             carry_len: 0,
+            #[cfg(feature = "deflate")]
+            decompressor: None,
+            #[cfg(feature = "deflate")]
+            msg_compressed: false,
         }
     }
 
@@ -171,6 +188,10 @@ impl Receiver {
         }
         if self.msg.is_none() {
             self.msg_buf = Vec::new();
+            #[cfg(feature = "deflate")]
+            if let Some(d) = self.decompressor.as_mut() {
+                d.release();
+            }
         }
     }
 
@@ -265,6 +286,18 @@ impl Receiver {
         };
         match parse_response(&self.buf[self.pos..], accept, options, cfg) {
             Ok(Status::Complete(resp)) => {
+                #[cfg(feature = "deflate")]
+                match client_deflate(resp.extensions(), cfg) {
+                    Ok(None) => {}
+                    Ok(Some(params)) => {
+                        enable_deflate(&mut self.decompressor, &mut self.allowed_rsv, &params, tx, cfg);
+                    }
+                    Err(e) => {
+                        tx.state = State::Closed;
+                        self.done = true;
+                        return Err(e.into());
+                    }
+                }
                 self.pos += resp.head_len();
                 tx.state = State::Open;
                 tx.protocol = resp.protocol().map(String::from);
@@ -281,6 +314,12 @@ impl Receiver {
         }
     }
 
+    /// Turns permessage-deflate on with agreed `params`.
+    #[cfg(feature = "deflate")]
+    pub(super) fn enable_deflate(&mut self, params: &crate::extensions::deflate::DeflateParams, tx: &mut Sender, cfg: &Config) {
+        enable_deflate(&mut self.decompressor, &mut self.allowed_rsv, params, tx, cfg);
+    }
+
     /// The end of the available input: with EOF, the connection closes abnormally.
     fn need_more(&self) -> Option<Ready> {
         self.eof.then_some(Ready::Abnormal)
@@ -288,6 +327,10 @@ impl Receiver {
 
     fn check_header(&self, h: &FrameHeader, role: Role, cfg: &Config) -> Result<(), ProtocolError> {
         if h.rsv & !self.allowed_rsv != 0 {
+            return Err(ProtocolError::ReservedBits(h.rsv));
+        }
+        // RSV1 (permessage-deflate) marks the first frame of a compressed message only.
+        if h.rsv & crate::frame::RSV1 != 0 && !matches!(h.opcode, OpCode::Text | OpCode::Binary) {
             return Err(ProtocolError::ReservedBits(h.rsv));
         }
         match (role, h.mask.is_some()) {
@@ -309,13 +352,104 @@ impl Receiver {
             (OpCode::Continuation, Some(_)) => self.msg_len as u64,
             _ => 0,
         };
-        if !h.opcode.is_control() && before + h.payload_len > cfg.max_message_size as u64 {
+        // A compressed message is limited by its inflated size, checked while inflating.
+        if !h.opcode.is_control() && !self.compressed(h) && before + h.payload_len > cfg.max_message_size as u64 {
             return Err(ProtocolError::MessageTooLarge {
                 size: before + h.payload_len,
                 max: cfg.max_message_size,
             });
         }
         Ok(())
+    }
+
+    /// Whether the data frame `h` belongs to a compressed message.
+    fn compressed(&self, h: &FrameHeader) -> bool {
+        #[cfg(feature = "deflate")]
+        {
+            if h.opcode == OpCode::Continuation {
+                self.msg_compressed
+            } else {
+                h.rsv & crate::frame::RSV1 != 0
+            }
+        }
+        #[cfg(not(feature = "deflate"))]
+        {
+            let _ = h;
+            false
+        }
+    }
+
+    /// Handles a complete frame of a compressed message (permessage-deflate): inflate it with
+    /// the message size limit enforced while inflating, check text, and in streaming mode
+    /// deliver the inflated piece.
+    #[cfg(feature = "deflate")]
+    fn inflate_frame(&mut self, h: &FrameHeader, kind: Kind, start: usize, end: usize, cfg: &Config) -> Result<Option<Ready>, ProtocolError> {
+        let first = h.opcode != OpCode::Continuation;
+        let streaming = cfg.delivery == Delivery::Streaming;
+        let is_text = kind == Kind::Text;
+        if first {
+            self.msg_len = 0;
+            self.utf8.reset();
+        }
+        self.msg_compressed = !h.fin;
+        self.msg = if h.fin { None } else { Some(kind) };
+        if streaming || first {
+            self.msg_buf.clear();
+        }
+        if streaming && self.carry_len > 0 {
+            self.msg_buf.extend_from_slice(&self.carry[..self.carry_len]);
+            self.carry_len = 0;
+        }
+        let before = self.msg_buf.len();
+        let limit = if streaming {
+            cfg.max_message_size.saturating_sub(self.msg_len) + before
+        } else {
+            cfg.max_message_size
+        };
+        let dec = self
+            .decompressor
+            .as_mut()
+            .ok_or(ProtocolError::ReservedBits(crate::frame::RSV1))?;
+        dec.inflate(&self.buf[start..end], h.fin, &mut self.msg_buf, limit)
+            .map_err(|e| match e {
+                ProtocolError::MessageTooLarge { max, .. } if streaming => ProtocolError::MessageTooLarge {
+                    size: (self.msg_len + self.msg_buf.len() - before) as u64,
+                    max: max.min(cfg.max_message_size),
+                },
+                e => e,
+            })?;
+        if !streaming {
+            if is_text {
+                self.utf8
+                    .feed(&self.msg_buf[before..])
+                    .map_err(|_| ProtocolError::InvalidUtf8)?;
+            }
+            if !h.fin {
+                return Ok(None);
+            }
+            if is_text {
+                self.utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
+            }
+            self.msg_len = 0;
+            return Ok(Some(Ready::Message(kind)));
+        }
+        self.msg_len += self.msg_buf.len() - before;
+        let mut len = self.msg_buf.len();
+        if is_text {
+            len = utf8::validate_prefix(&self.msg_buf).map_err(|_| ProtocolError::InvalidUtf8)?;
+            let tail = self.msg_buf.len() - len;
+            if tail > 0 {
+                if h.fin {
+                    return Err(ProtocolError::InvalidUtf8);
+                }
+                self.carry[..tail].copy_from_slice(&self.msg_buf[len..]);
+                self.carry_len = tail;
+            }
+        }
+        if len == 0 && !h.fin {
+            return Ok(None);
+        }
+        Ok(Some(Ready::Inflated { kind, len, fin: h.fin }))
     }
 
     fn advance(&mut self, tx: &mut Sender, cfg: &Config) -> Result<Option<Ready>, ProtocolError> {
@@ -354,6 +488,22 @@ impl Receiver {
                 // check_header refused a continuation without a message.
                 (_, None) => return Err(ProtocolError::UnexpectedContinuation),
             };
+            #[cfg(feature = "deflate")]
+            if self.compressed(&h) {
+                // Compressed frames are inflated whole, in both delivery modes.
+                if have < plen {
+                    return Ok(self.need_more());
+                }
+                let end = pstart + plen;
+                if let Some(key) = h.mask {
+                    apply_mask(&mut self.buf[pstart..end], key, 0);
+                }
+                self.pos = end;
+                match self.inflate_frame(&h, kind, pstart, end, cfg)? {
+                    Some(r) => return Ok(Some(r)),
+                    None => continue,
+                }
+            }
             if h.opcode != OpCode::Continuation {
                 self.msg_len = 0;
             }
@@ -581,6 +731,16 @@ impl Receiver {
                 start,
                 end,
             } => Event::Text(text(&self.buf[start..end], &mut self.done, tx)?),
+            #[cfg(feature = "deflate")]
+            Ready::Inflated { kind: Kind::Binary, len, fin } => Event::BinaryChunk {
+                data: &self.msg_buf[..len],
+                fin,
+            },
+            #[cfg(feature = "deflate")]
+            Ready::Inflated { kind: Kind::Text, len, fin } => Event::TextChunk {
+                text: text(&self.msg_buf[..len], &mut self.done, tx)?,
+                fin,
+            },
             Ready::Message(Kind::Binary) => Event::Binary(&self.msg_buf),
             Ready::Message(Kind::Text) => Event::Text(text(&self.msg_buf, &mut self.done, tx)?),
             Ready::Chunk {
@@ -615,6 +775,39 @@ impl Receiver {
             Ready::Abnormal => abnormal(&mut self.done, tx),
         })
     }
+}
+
+/// Client: the permessage-deflate parameters the server's response agrees to, if any.
+#[cfg(feature = "deflate")]
+fn client_deflate(
+    extensions: &[crate::extensions::ExtensionOffer<'_>],
+    cfg: &Config,
+) -> Result<Option<crate::extensions::deflate::DeflateParams>, HandshakeError> {
+    use crate::extensions::deflate;
+    let mut chosen = extensions.iter().filter(|e| e.name.eq_ignore_ascii_case(deflate::NAME));
+    let Some(ext) = chosen.next() else { return Ok(None) };
+    if chosen.next().is_some() {
+        return Err(HandshakeError::InvalidExtensionResponse);
+    }
+    let config = cfg.deflate.as_ref().ok_or(HandshakeError::ExtensionNotOffered)?;
+    deflate::accept_response(ext, config).map(Some)
+}
+
+/// Sets up both halves of permessage-deflate and allows RSV1.
+#[cfg(feature = "deflate")]
+fn enable_deflate(
+    decompressor: &mut Option<crate::extensions::deflate::Decompressor>,
+    allowed_rsv: &mut u8,
+    params: &crate::extensions::deflate::DeflateParams,
+    tx: &mut Sender,
+    cfg: &Config,
+) {
+    use crate::extensions::deflate::{Compressor, Decompressor, DeflateConfig};
+    let default = DeflateConfig::default();
+    let config = cfg.deflate.as_ref().unwrap_or(&default);
+    tx.compressor = Compressor::new(params, tx.role, config);
+    *decompressor = Some(Decompressor::new(params, tx.role));
+    *allowed_rsv |= crate::frame::RSV1;
 }
 
 /// Fails the connection (RFC 6455 §7.1.7): queue a Close with the prescribed code, stop

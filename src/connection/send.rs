@@ -33,6 +33,14 @@ pub struct Sender {
     // Clock-free timers: the last time the driver told us, and what it started.
     pub(super) now: Option<Duration>,
     pub(super) close_started: Option<Duration>,
+    /// permessage-deflate, once negotiated.
+    #[cfg(feature = "deflate")]
+    pub(super) compressor: Option<crate::extensions::deflate::Compressor>,
+    /// Whether the fragmented message being sent is compressed.
+    #[cfg(feature = "deflate")]
+    fragment_compressed: bool,
+    #[cfg(feature = "deflate")]
+    scratch: Vec<u8>,
 }
 
 impl core::fmt::Debug for Sender {
@@ -59,6 +67,12 @@ impl Sender {
             protocol: None,
             now: None,
             close_started: None,
+            #[cfg(feature = "deflate")]
+            compressor: None,
+            #[cfg(feature = "deflate")]
+            fragment_compressed: false,
+            #[cfg(feature = "deflate")]
+            scratch: Vec::new(),
         }
     }
 
@@ -70,14 +84,14 @@ impl Sender {
     /// Sends a whole text message in one frame.
     pub fn send_text(&mut self, text: &str) -> Result<(), SendError> {
         self.check_data(None)?;
-        self.frame(true, OpCode::Text, text.as_bytes());
+        self.data(true, true, OpCode::Text, text.as_bytes());
         Ok(())
     }
 
     /// Sends a whole binary message in one frame.
     pub fn send_binary(&mut self, data: &[u8]) -> Result<(), SendError> {
         self.check_data(None)?;
-        self.frame(true, OpCode::Binary, data);
+        self.data(true, true, OpCode::Binary, data);
         Ok(())
     }
 
@@ -96,14 +110,35 @@ impl Sender {
 
     fn fragment(&mut self, kind: OpCode, data: &[u8], fin: bool) -> Result<(), SendError> {
         self.check_data(Some(kind))?;
-        let opcode = if self.fragmenting.is_some() {
-            OpCode::Continuation
-        } else {
-            kind
-        };
-        self.frame(fin, opcode, data);
+        self.data(fin, self.fragmenting.is_none(), kind, data);
         self.fragmenting = if fin { None } else { Some(kind) };
         Ok(())
+    }
+
+    /// Writes a data frame: the first of a message carries `kind`, later ones continue it.
+    /// With permessage-deflate, a message whose first piece reaches the threshold is
+    /// compressed, RSV1 set on its first frame (RFC 7692 §6).
+    fn data(&mut self, fin: bool, first: bool, kind: OpCode, payload: &[u8]) {
+        let opcode = if first { kind } else { OpCode::Continuation };
+        #[cfg(feature = "deflate")]
+        if let Some(c) = self.compressor.as_mut() {
+            let compress = if first {
+                payload.len() >= c.threshold
+            } else {
+                self.fragment_compressed
+            };
+            self.fragment_compressed = compress && !fin;
+            if compress {
+                let mut scratch = core::mem::take(&mut self.scratch);
+                scratch.clear();
+                c.compress(payload, fin, &mut scratch);
+                let rsv = if first { crate::frame::RSV1 } else { 0 };
+                self.frame_rsv(fin, rsv, opcode, &scratch);
+                self.scratch = scratch;
+                return;
+            }
+        }
+        self.frame(fin, opcode, payload);
     }
 
     /// Sends a Ping (payload at most 125 bytes).
@@ -182,15 +217,20 @@ impl Sender {
         self.close_started = self.now;
     }
 
-    /// Writes one frame, masked with a fresh key in the client role.
+    /// Writes one frame without RSV bits, masked with a fresh key in the client role.
     pub(super) fn frame(&mut self, fin: bool, opcode: OpCode, payload: &[u8]) {
+        self.frame_rsv(fin, 0, opcode, payload);
+    }
+
+    /// Writes one frame, masked with a fresh key in the client role.
+    fn frame_rsv(&mut self, fin: bool, rsv: u8, opcode: OpCode, payload: &[u8]) {
         let mask = match (self.role, self.rng.as_mut()) {
             (Role::Client, Some(rng)) => Some(rng.next_u32().to_ne_bytes()),
             _ => None,
         };
         let header = FrameHeader {
             fin,
-            rsv: 0,
+            rsv,
             opcode,
             mask,
             payload_len: payload.len() as u64,
@@ -250,6 +290,15 @@ impl Sender {
         if self.buffered_amount() == 0 {
             self.out = Vec::new();
             self.out_pos = 0;
+        }
+        #[cfg(feature = "deflate")]
+        {
+            self.scratch = Vec::new();
+            if self.fragmenting.is_none() {
+                if let Some(c) = self.compressor.as_mut() {
+                    c.release();
+                }
+            }
         }
     }
 }

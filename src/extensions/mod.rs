@@ -177,3 +177,6 @@ mod tests {
         }
     }
 }
+
+#[cfg(feature = "deflate")]
+pub mod deflate;

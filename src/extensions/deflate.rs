@@ -1,0 +1,526 @@
+//! permessage-deflate (RFC 7692): negotiation and per-message (de)compression.
+//!
+//! The backend is [flate2] on zlib-rs, a pure-Rust port of zlib-ng: it is fast, and unlike
+//! miniz_oxide it supports window sizes below 2^15, which the `*_max_window_bits` parameters
+//! require. zlib cannot compress raw deflate with a 256-byte window (8 bits); when a peer
+//! limits this end to 8 bits, this end sends its messages uncompressed, which RFC 7692
+//! allows.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
+
+use super::ExtensionOffer;
+use crate::connection::Role;
+use crate::error::{HandshakeError, ProtocolError};
+
+/// The extension's name.
+pub const NAME: &str = "permessage-deflate";
+/// The bytes a sync flush ends with, removed from each compressed message (RFC 7692 §7.2.1).
+const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
+/// Inflate at most this much per step, so that a small frame cannot force a huge allocation.
+const STEP: usize = 64 * 1024;
+
+/// What this end offers or accepts for permessage-deflate.
+///
+/// The defaults accept any offer with context takeover and 15-bit windows, compress messages
+/// of 64 bytes or more at level 1 (fast), and offer the same as a client.
+///
+/// ```
+/// let mut config = rfc6455::Config::default();
+/// let deflate = config.deflate.as_mut().unwrap();
+/// deflate.server_max_window_bits = 12; // 4 KiB window for what the server sends
+/// deflate.server_no_context_takeover = true; // and no state kept between messages
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeflateConfig {
+    /// zlib compression level, 0–9. Default 1.
+    pub level: u32,
+    /// Messages shorter than this are sent uncompressed. Default 64.
+    pub threshold: usize,
+    /// The server resets its compressor after every message. As a server: always agree to
+    /// it; as a client: ask for it.
+    pub server_no_context_takeover: bool,
+    /// The client resets its compressor after every message. As a server: ask for it; as a
+    /// client: promise it in the offer.
+    pub client_no_context_takeover: bool,
+    /// Largest window (9–15 bits) the server compresses with. As a server: the most this end
+    /// uses; as a client: asked of the server when below 15.
+    pub server_max_window_bits: u8,
+    /// Largest window (9–15 bits) the client compresses with. As a client: the most this end
+    /// uses; as a server: asked of the client when below 15 (if the client allows it).
+    pub client_max_window_bits: u8,
+}
+
+impl Default for DeflateConfig {
+    fn default() -> Self {
+        Self {
+            level: 1,
+            threshold: 64,
+            server_no_context_takeover: false,
+            client_no_context_takeover: false,
+            server_max_window_bits: 15,
+            client_max_window_bits: 15,
+        }
+    }
+}
+
+/// The parameters both ends agreed on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeflateParams {
+    /// The server resets its compressor after each message.
+    pub server_no_context_takeover: bool,
+    /// The client resets its compressor after each message.
+    pub client_no_context_takeover: bool,
+    /// The server's compression window, in bits.
+    pub server_max_window_bits: u8,
+    /// The client's compression window, in bits.
+    pub client_max_window_bits: u8,
+}
+
+impl DeflateParams {
+    /// The `Sec-WebSocket-Extensions` response value for these parameters, as a server sends
+    /// it (`client_window_requested`: whether to name `client_max_window_bits`).
+    fn response(&self, client_window_requested: bool) -> String {
+        let mut s = String::from(NAME);
+        if self.server_no_context_takeover {
+            s.push_str("; server_no_context_takeover");
+        }
+        if self.client_no_context_takeover {
+            s.push_str("; client_no_context_takeover");
+        }
+        if self.server_max_window_bits < 15 {
+            s.push_str(&format!("; server_max_window_bits={}", self.server_max_window_bits));
+        }
+        if client_window_requested {
+            s.push_str(&format!("; client_max_window_bits={}", self.client_max_window_bits));
+        }
+        s
+    }
+}
+
+/// The parameters of one offer or response, checked for duplicates and range.
+#[derive(Default)]
+struct Parsed {
+    server_no_context_takeover: bool,
+    client_no_context_takeover: bool,
+    server_max_window_bits: Option<u8>,
+    /// `Some(None)`: present without a value (allowed in offers only).
+    client_max_window_bits: Option<Option<u8>>,
+}
+
+fn parse_bits(v: Option<&str>) -> Option<u8> {
+    let v = v?;
+    if v.len() > 2 || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    v.parse().ok().filter(|b| (8..=15).contains(b))
+}
+
+/// Parses the parameters; `None` for an unknown, repeated or invalid one (RFC 7692 §5, §7).
+fn parse_params(ext: &ExtensionOffer<'_>) -> Option<Parsed> {
+    let mut p = Parsed::default();
+    let mut seen = [false; 4];
+    for (name, value) in &ext.params {
+        let idx = match name.to_ascii_lowercase().as_str() {
+            "server_no_context_takeover" => {
+                if value.is_some() {
+                    return None;
+                }
+                p.server_no_context_takeover = true;
+                0
+            }
+            "client_no_context_takeover" => {
+                if value.is_some() {
+                    return None;
+                }
+                p.client_no_context_takeover = true;
+                1
+            }
+            "server_max_window_bits" => {
+                p.server_max_window_bits = Some(parse_bits(*value)?);
+                2
+            }
+            "client_max_window_bits" => {
+                p.client_max_window_bits = Some(match value {
+                    None => None,
+                    v => Some(parse_bits(*v)?),
+                });
+                3
+            }
+            _ => return None,
+        };
+        if core::mem::replace(&mut seen[idx], true) {
+            return None;
+        }
+    }
+    Some(p)
+}
+
+/// Server side: picks the first acceptable permessage-deflate offer, in the client's order.
+/// Offers with unknown, repeated or invalid parameters are declined (RFC 7692 §5). Returns the
+/// agreed parameters and the response header value, or `None` to decline them all.
+pub fn negotiate_server(offers: &[ExtensionOffer<'_>], config: &DeflateConfig) -> Option<(DeflateParams, String)> {
+    let ours_server = config.server_max_window_bits.clamp(9, 15);
+    let ours_client = config.client_max_window_bits.clamp(9, 15);
+    offers
+        .iter()
+        .filter(|o| o.name.eq_ignore_ascii_case(NAME))
+        .find_map(|offer| {
+            let p = parse_params(offer)?;
+            let server_bits = match p.server_max_window_bits {
+                // zlib cannot compress raw deflate with an 8-bit window: decline this offer.
+                Some(8) => return None,
+                Some(b) => b.min(ours_server),
+                None => ours_server,
+            };
+            let (client_bits, name_client_bits) = match p.client_max_window_bits {
+                None => (15, false),
+                Some(None) => (ours_client, ours_client < 15),
+                Some(Some(b)) => (b.min(ours_client), true),
+            };
+            let params = DeflateParams {
+                server_no_context_takeover: p.server_no_context_takeover || config.server_no_context_takeover,
+                client_no_context_takeover: p.client_no_context_takeover || config.client_no_context_takeover,
+                server_max_window_bits: server_bits,
+                client_max_window_bits: client_bits,
+            };
+            let response = params.response(name_client_bits);
+            Some((params, response))
+        })
+}
+
+/// Client side: the offer to send.
+pub fn client_offer(config: &DeflateConfig) -> String {
+    let mut s = String::from(NAME);
+    if config.server_no_context_takeover {
+        s.push_str("; server_no_context_takeover");
+    }
+    if config.client_no_context_takeover {
+        s.push_str("; client_no_context_takeover");
+    }
+    if config.server_max_window_bits < 15 {
+        s.push_str(&format!("; server_max_window_bits={}", config.server_max_window_bits.clamp(8, 15)));
+    }
+    if config.client_max_window_bits < 15 {
+        s.push_str(&format!("; client_max_window_bits={}", config.client_max_window_bits.clamp(8, 15)));
+    } else {
+        // Tell the server it may limit our window.
+        s.push_str("; client_max_window_bits");
+    }
+    s
+}
+
+/// Client side: validates the server's answer to [`client_offer`] (RFC 7692 §7.1).
+pub fn accept_response(ext: &ExtensionOffer<'_>, config: &DeflateConfig) -> Result<DeflateParams, HandshakeError> {
+    let bad = HandshakeError::InvalidExtensionResponse;
+    let p = parse_params(ext).ok_or(bad.clone())?;
+    let server_bits = p.server_max_window_bits.unwrap_or(15);
+    if config.server_max_window_bits < 15 && server_bits > config.server_max_window_bits {
+        return Err(bad);
+    }
+    let client_bits = match p.client_max_window_bits {
+        None => config.client_max_window_bits.clamp(8, 15),
+        Some(None) => return Err(bad),
+        Some(Some(b)) => b.min(config.client_max_window_bits.clamp(8, 15)),
+    };
+    if config.server_no_context_takeover && !p.server_no_context_takeover {
+        return Err(bad);
+    }
+    Ok(DeflateParams {
+        server_no_context_takeover: p.server_no_context_takeover,
+        client_no_context_takeover: p.client_no_context_takeover || config.client_no_context_takeover,
+        server_max_window_bits: server_bits,
+        client_max_window_bits: client_bits,
+    })
+}
+
+/// The compressing half, owned by the sender. Its zlib state is allocated on first use.
+pub(crate) struct Compressor {
+    state: Option<Compress>,
+    level: u32,
+    window_bits: u8,
+    no_context_takeover: bool,
+    pub(crate) threshold: usize,
+}
+
+impl Compressor {
+    /// The compressor for `role`; `None` if the agreed window is too small for zlib.
+    pub(crate) fn new(params: &DeflateParams, role: Role, config: &DeflateConfig) -> Option<Self> {
+        let (bits, reset) = match role {
+            Role::Server => (params.server_max_window_bits, params.server_no_context_takeover),
+            Role::Client => (params.client_max_window_bits, params.client_no_context_takeover),
+        };
+        (bits >= 9).then(|| Self {
+            state: None,
+            level: config.level.min(9),
+            window_bits: bits,
+            no_context_takeover: reset,
+            threshold: config.threshold,
+        })
+    }
+
+    /// Compresses one message (or one fragment of it) and appends the result to `out`; the
+    /// final piece has its sync-flush tail removed, and resets the context if agreed.
+    pub(crate) fn compress(&mut self, mut input: &[u8], fin: bool, out: &mut Vec<u8>) {
+        let (level, bits) = (self.level, self.window_bits);
+        let state = self
+            .state
+            .get_or_insert_with(|| Compress::new_with_window_bits(Compression::new(level), false, bits));
+        let start = out.len();
+        loop {
+            out.reserve(input.len() / 2 + 128);
+            let before = state.total_in();
+            // A sync flush never fails on a valid state with room in `out`.
+            if state.compress_vec(input, out, FlushCompress::Sync).is_err() {
+                break;
+            }
+            let used = (state.total_in() - before) as usize;
+            input = &input[used..];
+            if input.is_empty() && out.len() < out.capacity() {
+                break;
+            }
+        }
+        if fin {
+            if out.len() >= start + 4 && out[out.len() - 4..] == TAIL {
+                out.truncate(out.len() - 4);
+            }
+            if self.no_context_takeover {
+                state.reset();
+            }
+        }
+    }
+
+    /// Drops the zlib state when no context is kept between messages (saves memory).
+    pub(crate) fn release(&mut self) {
+        if self.no_context_takeover {
+            self.state = None;
+        }
+    }
+}
+
+/// The decompressing half, owned by the receiver. Its zlib state is allocated on first use.
+pub(crate) struct Decompressor {
+    state: Option<Decompress>,
+    window_bits: u8,
+    no_context_takeover: bool,
+}
+
+impl Decompressor {
+    pub(crate) fn new(params: &DeflateParams, role: Role) -> Self {
+        let (bits, reset) = match role {
+            Role::Server => (params.client_max_window_bits, params.client_no_context_takeover),
+            Role::Client => (params.server_max_window_bits, params.server_no_context_takeover),
+        };
+        Self {
+            state: None,
+            // zlib compresses "8 bits" with a 9-bit window; inflating with 9 covers both.
+            window_bits: bits.max(9),
+            no_context_takeover: reset,
+        }
+    }
+
+    /// Inflates `input` (part of a compressed message), appending to `out`, which may not grow
+    /// past `limit` bytes: the check runs while inflating, so a bomb is stopped early. With
+    /// `fin`, the message's removed tail is fed too and the context reset if agreed.
+    pub(crate) fn inflate(&mut self, input: &[u8], fin: bool, out: &mut Vec<u8>, limit: usize) -> Result<(), ProtocolError> {
+        self.inflate_part(input, out, limit)?;
+        if fin {
+            self.inflate_part(&TAIL, out, limit)?;
+            if self.no_context_takeover {
+                if let Some(s) = self.state.as_mut() {
+                    s.reset(false);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn inflate_part(&mut self, mut input: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), ProtocolError> {
+        let bits = self.window_bits;
+        let state = self
+            .state
+            .get_or_insert_with(|| Decompress::new_with_window_bits(false, bits));
+        loop {
+            if out.len() > limit {
+                return Err(too_big(out.len(), limit));
+            }
+            // Start near the likely size; grow by at most STEP per round.
+            let room = (limit + 1 - out.len()).min(STEP).min(input.len().saturating_mul(4).max(256));
+            let before = state.total_in();
+            let full = decompress_bounded(state, input, out, room)?;
+            input = &input[(state.total_in() - before) as usize..];
+            if out.len() > limit {
+                return Err(too_big(out.len(), limit));
+            }
+            if input.is_empty() && !full {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Drops the zlib state when no context is kept between messages (saves memory).
+    pub(crate) fn release(&mut self) {
+        if self.no_context_takeover {
+            self.state = None;
+        }
+    }
+}
+
+fn too_big(size: usize, max: usize) -> ProtocolError {
+    ProtocolError::MessageTooLarge { size: size as u64, max }
+}
+
+/// Runs inflate into `out`, giving it at least `room` bytes of spare capacity; returns
+/// whether the output filled that capacity (more output may be pending). Writes only into
+/// spare capacity, so `out` never grows past what was reserved here or before.
+fn decompress_bounded(state: &mut Decompress, input: &[u8], out: &mut Vec<u8>, room: usize) -> Result<bool, ProtocolError> {
+    if out.capacity() - out.len() < room {
+        out.reserve_exact(room);
+    }
+    match state.decompress_vec(input, out, FlushDecompress::Sync) {
+        Ok(Status::StreamEnd) => {
+            // A final block: the peer ended its deflate stream; start a fresh one.
+            state.reset(false);
+            Ok(out.len() == out.capacity())
+        }
+        Ok(_) => Ok(out.len() == out.capacity()),
+        Err(_) => Err(ProtocolError::InvalidCompressedData),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extensions::parse_extensions;
+    use alloc::vec;
+
+    fn offers(s: &str) -> Vec<ExtensionOffer<'_>> {
+        let mut v = Vec::new();
+        parse_extensions(s, &mut v).unwrap();
+        v
+    }
+
+    fn params(server_nct: bool, client_nct: bool, sb: u8, cb: u8) -> DeflateParams {
+        DeflateParams {
+            server_no_context_takeover: server_nct,
+            client_no_context_takeover: client_nct,
+            server_max_window_bits: sb,
+            client_max_window_bits: cb,
+        }
+    }
+
+    #[test]
+    fn server_negotiation() {
+        let d = DeflateConfig::default();
+        let (p, r) = negotiate_server(&offers("permessage-deflate; client_max_window_bits"), &d).unwrap();
+        assert_eq!((p, r.as_str()), (params(false, false, 15, 15), "permessage-deflate"));
+        let (p, r) = negotiate_server(
+            &offers("permessage-deflate; server_no_context_takeover; server_max_window_bits=9; client_max_window_bits=10"),
+            &d,
+        )
+        .unwrap();
+        assert_eq!(p, params(true, false, 9, 10));
+        assert_eq!(r, "permessage-deflate; server_no_context_takeover; server_max_window_bits=9; client_max_window_bits=10");
+        // Invalid offers are declined; the next acceptable one wins.
+        let list = "permessage-deflate; server_max_window_bits=16, permessage-deflate; foo, \
+                    permessage-deflate; server_no_context_takeover; server_no_context_takeover, \
+                    permessage-deflate; server_max_window_bits, permessage-deflate; client_max_window_bits=07a, \
+                    x-other, permessage-deflate; client_no_context_takeover";
+        let (p, r) = negotiate_server(&offers(list), &d).unwrap();
+        assert_eq!(p, params(false, true, 15, 15));
+        assert_eq!(r, "permessage-deflate; client_no_context_takeover");
+        assert!(negotiate_server(&offers("permessage-deflate; server_max_window_bits=8"), &d).is_none());
+        assert!(negotiate_server(&offers("x-webkit-deflate-frame"), &d).is_none());
+        // Our own limits go into the response.
+        let mut small = DeflateConfig::default();
+        small.server_max_window_bits = 10;
+        small.client_max_window_bits = 11;
+        small.server_no_context_takeover = true;
+        let (p, r) = negotiate_server(&offers("permessage-deflate; client_max_window_bits"), &small).unwrap();
+        assert_eq!(p, params(true, false, 10, 11));
+        assert_eq!(r, "permessage-deflate; server_no_context_takeover; server_max_window_bits=10; client_max_window_bits=11");
+    }
+
+    #[test]
+    fn client_offer_and_response() {
+        let d = DeflateConfig::default();
+        assert_eq!(client_offer(&d), "permessage-deflate; client_max_window_bits");
+        let ok = |s: &str, c: &DeflateConfig| accept_response(&offers(s)[0], c);
+        assert_eq!(ok("permessage-deflate", &d), Ok(params(false, false, 15, 15)));
+        assert_eq!(
+            ok("permessage-deflate; server_max_window_bits=10; client_max_window_bits=9; client_no_context_takeover", &d),
+            Ok(params(false, true, 10, 9))
+        );
+        for bad in [
+            "permessage-deflate; client_max_window_bits",
+            "permessage-deflate; server_max_window_bits=7",
+            "permessage-deflate; unknown=1",
+            "permessage-deflate; server_no_context_takeover; server_no_context_takeover",
+        ] {
+            assert_eq!(ok(bad, &d), Err(HandshakeError::InvalidExtensionResponse), "{bad}");
+        }
+        let mut want = DeflateConfig::default();
+        want.server_max_window_bits = 10;
+        want.server_no_context_takeover = true;
+        assert_eq!(client_offer(&want), "permessage-deflate; server_no_context_takeover; server_max_window_bits=10; client_max_window_bits");
+        assert!(ok("permessage-deflate; server_no_context_takeover; server_max_window_bits=12", &want).is_err());
+        assert!(ok("permessage-deflate; server_max_window_bits=9", &want).is_err());
+        assert!(ok("permessage-deflate; server_no_context_takeover; server_max_window_bits=9", &want).is_ok());
+    }
+
+    /// RFC 7692 §7.2.3.1 and §7.2.3.2: "Hello" compressed, twice with context takeover.
+    #[test]
+    fn rfc_7692_examples() {
+        let p = params(false, false, 15, 15);
+        let mut dec = Decompressor::new(&p, Role::Client);
+        let mut out = vec![];
+        dec.inflate(&[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00], true, &mut out, 100).unwrap();
+        assert_eq!(out, b"Hello");
+        // The same message again, using the previous message's context (§7.2.3.2).
+        let mut out = vec![];
+        dec.inflate(&[0xf2, 0x00, 0x11, 0x00, 0x00], true, &mut out, 100).unwrap();
+        assert_eq!(out, b"Hello");
+        // §7.2.3.3: an uncompressed ("stored") block.
+        let mut dec = Decompressor::new(&p, Role::Client);
+        let mut out = vec![];
+        dec.inflate(&[0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00], true, &mut out, 100).unwrap();
+        assert_eq!(out, b"Hello");
+        // Our compressor produces §7.2.3.1's bytes for "Hello", then a shorter second message.
+        let mut comp = Compressor::new(&p, Role::Server, &DeflateConfig::default()).unwrap();
+        let mut a = vec![];
+        comp.compress(b"Hello", true, &mut a);
+        assert_eq!(a, [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
+        let mut b = vec![];
+        comp.compress(b"Hello", true, &mut b);
+        assert!(b.len() < a.len(), "context takeover makes the second one smaller: {b:02x?}");
+        let mut dec = Decompressor::new(&p, Role::Client);
+        for m in [a, b] {
+            let mut out = vec![];
+            dec.inflate(&m, true, &mut out, 100).unwrap();
+            assert_eq!(out, b"Hello");
+        }
+    }
+
+    #[test]
+    fn bomb_is_stopped_while_inflating() {
+        let p = params(false, false, 15, 15);
+        let mut best = DeflateConfig::default();
+        best.level = 9;
+        let mut comp = Compressor::new(&p, Role::Server, &best).unwrap();
+        let mut bomb = vec![];
+        comp.compress(&vec![0u8; 50 << 20], true, &mut bomb);
+        assert!(bomb.len() < 100_000, "a small frame: {} bytes", bomb.len());
+        let mut dec = Decompressor::new(&p, Role::Client);
+        let mut out = vec![];
+        let err = dec.inflate(&bomb, true, &mut out, 1 << 20).unwrap_err();
+        assert!(matches!(err, ProtocolError::MessageTooLarge { max: 1048576, .. }));
+        assert!(out.capacity() <= (1 << 20) + STEP + 1, "grew to {}", out.capacity());
+        // Garbage is an error, not a panic.
+        let mut dec = Decompressor::new(&p, Role::Client);
+        assert_eq!(dec.inflate(&[0xff; 16], true, &mut vec![], 100), Err(ProtocolError::InvalidCompressedData));
+    }
+}
