@@ -862,7 +862,13 @@ fn data_after_an_unanswered_request_is_bounded() {
     assert_eq!(feed(&mut s, &client_frame(true, 2, &[1; 50])), vec![]);
     // ...more is refused.
     let evs = feed(&mut s, &client_frame(true, 2, &[1; 60]));
-    assert_eq!(evs, vec![Ev::Err(Error::Handshake(HandshakeError::EarlyData))]);
+    assert_eq!(
+        evs,
+        vec![Ev::Err(Error::Handshake(HandshakeError::EarlyData))]
+    );
     assert_eq!(s.state(), State::Closed);
-    assert_eq!(s.accept(&AcceptOptions::new()), Err(HandshakeError::NotAwaitingAnswer));
+    assert_eq!(
+        s.accept(&AcceptOptions::new()),
+        Err(HandshakeError::NotAwaitingAnswer)
+    );
 }

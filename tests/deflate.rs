@@ -14,7 +14,10 @@ fn pair(client_cfg: Config, server_cfg: Config) -> (Connection, Connection, Stri
     let url = WsUrl::parse("ws://127.0.0.1:9001/").unwrap();
     let mut c = Connection::client(&url, ClientOptions::new(), client_cfg).unwrap();
     let mut s = Connection::server(server_cfg);
-    assert!(matches!(feed(&mut s, &output(&mut c)).as_slice(), [Ev::Request(_)]));
+    assert!(matches!(
+        feed(&mut s, &output(&mut c)).as_slice(),
+        [Ev::Request(_)]
+    ));
     s.accept(&AcceptOptions::new()).unwrap();
     let response = String::from_utf8(output(&mut s)).unwrap();
     assert_eq!(feed(&mut c, response.as_bytes()), vec![Ev::Open(None)]);
@@ -24,13 +27,23 @@ fn pair(client_cfg: Config, server_cfg: Config) -> (Connection, Connection, Stri
 #[test]
 fn chromium_compressed_frames() {
     let mut s = Connection::server(Config::default());
-    assert!(matches!(feed(&mut s, include_bytes!("data/request-chromium.bin")).as_slice(), [Ev::Request(_)]));
+    assert!(matches!(
+        feed(&mut s, include_bytes!("data/request-chromium.bin")).as_slice(),
+        [Ev::Request(_)]
+    ));
     s.accept(&AcceptOptions::new()).unwrap();
     let resp = String::from_utf8(output(&mut s)).unwrap();
-    assert!(resp.contains("\r\nSec-WebSocket-Extensions: permessage-deflate\r\n"), "{resp}");
+    assert!(
+        resp.contains("\r\nSec-WebSocket-Extensions: permessage-deflate\r\n"),
+        "{resp}"
+    );
     assert_eq!(
         feed(&mut s, include_bytes!("data/frames-chromium-deflate.bin")),
-        vec![Ev::Text("hello".into()), Ev::Binary(vec![1, 2, 3]), Ev::Close(1000, "bye".into(), true)]
+        vec![
+            Ev::Text("hello".into()),
+            Ev::Binary(vec![1, 2, 3]),
+            Ev::Close(1000, "bye".into(), true)
+        ]
     );
 }
 
@@ -40,9 +53,16 @@ fn client_accepts_captured_server_responses() {
     // only the extension parameters are checked here, through the public negotiation API.
     use rfc6455::extensions::{deflate, parse_extensions};
     let mut offers = vec![];
-    parse_extensions("permessage-deflate; server_max_window_bits=12; client_max_window_bits=12", &mut offers).unwrap();
+    parse_extensions(
+        "permessage-deflate; server_max_window_bits=12; client_max_window_bits=12",
+        &mut offers,
+    )
+    .unwrap();
     let p = deflate::accept_response(&offers[0], &DeflateConfig::default()).unwrap();
-    assert_eq!((p.server_max_window_bits, p.client_max_window_bits), (12, 12));
+    assert_eq!(
+        (p.server_max_window_bits, p.client_max_window_bits),
+        (12, 12)
+    );
 }
 
 #[test]
@@ -55,7 +75,12 @@ fn compressed_round_trip_and_wire_format() {
     let fr = frames(&wire);
     assert_eq!(fr.len(), 1);
     assert!(wire[0] & 0x40 != 0, "RSV1 set on a compressed message");
-    assert!(wire.len() < text.len() / 10, "{} bytes for {}", wire.len(), text.len());
+    assert!(
+        wire.len() < text.len() / 10,
+        "{} bytes for {}",
+        wire.len(),
+        text.len()
+    );
     assert_eq!(feed(&mut s, &wire), vec![Ev::Text(text.clone())]);
     // Small messages stay uncompressed (threshold), RSV1 clear.
     c.send_text("hi").unwrap();
@@ -68,8 +93,18 @@ fn compressed_round_trip_and_wire_format() {
     s.send_binary_fragment(&[7; 500], true).unwrap();
     let wire = output(&mut s);
     let hdrs = split_headers(&wire);
-    assert_eq!(hdrs, vec![(0x40, OpCode::Binary), (0x0, OpCode::Ping), (0x80, OpCode::Continuation)]);
-    assert_eq!(feed(&mut c, &wire), vec![Ev::Ping(b"p".to_vec()), Ev::Binary(vec![7; 1000])]);
+    assert_eq!(
+        hdrs,
+        vec![
+            (0x40, OpCode::Binary),
+            (0x0, OpCode::Ping),
+            (0x80, OpCode::Continuation)
+        ]
+    );
+    assert_eq!(
+        feed(&mut c, &wire),
+        vec![Ev::Ping(b"p".to_vec()), Ev::Binary(vec![7; 1000])]
+    );
 }
 
 /// (first byte's FIN+RSV bits, opcode) of every frame.
@@ -102,13 +137,20 @@ fn rsv1_rules() {
     // On a continuation frame or a control frame RSV1 is a protocol error even when
     // negotiated; without negotiation it always is (tests/connection.rs).
     let cases = [
-        [raw_frame(false, 0, 1, Some([1, 2, 3, 4]), b"a"), raw_frame(true, 4, 0, Some([1, 2, 3, 4]), b"b")].concat(),
+        [
+            raw_frame(false, 0, 1, Some([1, 2, 3, 4]), b"a"),
+            raw_frame(true, 4, 0, Some([1, 2, 3, 4]), b"b"),
+        ]
+        .concat(),
         raw_frame(true, 4, 9, Some([1, 2, 3, 4]), b""),
     ];
     for bytes in cases {
         let mut s = deflate_server();
         let evs = feed(&mut s, &bytes);
-        assert_eq!(evs, vec![Ev::Err(Error::Protocol(ProtocolError::ReservedBits(4)))]);
+        assert_eq!(
+            evs,
+            vec![Ev::Err(Error::Protocol(ProtocolError::ReservedBits(4)))]
+        );
         assert_eq!(sent_close_code(&output(&mut s)), Some(1002));
     }
 }
@@ -119,11 +161,26 @@ fn rfc_7692_hello_frames() {
     // §7.2.3.1 as one frame, then §7.2.3.2 (uses the previous context), then fragmented
     // (§7.2.3.4 style: split compressed data over two frames).
     let bytes = [
-        raw_frame(true, 4, 1, Some([9, 8, 7, 6]), &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]),
-        raw_frame(true, 4, 1, Some([9, 8, 7, 6]), &[0xf2, 0x00, 0x11, 0x00, 0x00]),
+        raw_frame(
+            true,
+            4,
+            1,
+            Some([9, 8, 7, 6]),
+            &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00],
+        ),
+        raw_frame(
+            true,
+            4,
+            1,
+            Some([9, 8, 7, 6]),
+            &[0xf2, 0x00, 0x11, 0x00, 0x00],
+        ),
     ]
     .concat();
-    assert_eq!(feed(&mut s, &bytes), vec![Ev::Text("Hello".into()), Ev::Text("Hello".into())]);
+    assert_eq!(
+        feed(&mut s, &bytes),
+        vec![Ev::Text("Hello".into()), Ev::Text("Hello".into())]
+    );
     let mut s = deflate_server();
     let bytes = [
         raw_frame(false, 4, 1, Some([9, 8, 7, 6]), &[0xf2, 0x48, 0xcd]),
@@ -158,7 +215,10 @@ fn decompression_bomb_is_1009_with_bounded_memory() {
     let bomb = output(&mut c);
     assert!(bomb.len() < 200_000, "{}", bomb.len());
     let evs = feed(&mut s, &bomb);
-    let [Ev::Err(Error::Protocol(ProtocolError::MessageTooLarge { max, .. }))] = evs.as_slice() else { panic!("{evs:?}") };
+    let [Ev::Err(Error::Protocol(ProtocolError::MessageTooLarge { max, .. }))] = evs.as_slice()
+    else {
+        panic!("{evs:?}")
+    };
     assert_eq!(*max, 1 << 20);
     assert_eq!(sent_close_code(&output(&mut s)), Some(1009));
     assert!(s.buffered_input() <= bomb.len() + (2 << 20));
@@ -167,8 +227,16 @@ fn decompression_bomb_is_1009_with_bounded_memory() {
 #[test]
 fn invalid_compressed_data_fails_the_connection() {
     let mut s = deflate_server();
-    let evs = feed(&mut s, &raw_frame(true, 4, 2, Some([1, 2, 3, 4]), &[0xff; 20]));
-    assert_eq!(evs, vec![Ev::Err(Error::Protocol(ProtocolError::InvalidCompressedData))]);
+    let evs = feed(
+        &mut s,
+        &raw_frame(true, 4, 2, Some([1, 2, 3, 4]), &[0xff; 20]),
+    );
+    assert_eq!(
+        evs,
+        vec![Ev::Err(Error::Protocol(
+            ProtocolError::InvalidCompressedData
+        ))]
+    );
     assert_eq!(sent_close_code(&output(&mut s)), Some(1002));
     // Invalid UTF-8 inside compressed text is still 1007.
     let mut c = Connection::open(Role::Client, Config::default());
@@ -178,11 +246,15 @@ fn invalid_compressed_data_fails_the_connection() {
         server_max_window_bits: 15,
         client_max_window_bits: 15,
     });
-    c.send_binary(&[0xce, 0xba, 0xed, 0xa0, 0x80].repeat(30)).unwrap();
+    c.send_binary(&[0xce, 0xba, 0xed, 0xa0, 0x80].repeat(30))
+        .unwrap();
     let mut wire = output(&mut c);
     wire[0] = (wire[0] & 0xF0) | 1; // relabel as text
     let mut s = deflate_server();
-    assert_eq!(feed(&mut s, &wire), vec![Ev::Err(Error::Protocol(ProtocolError::InvalidUtf8))]);
+    assert_eq!(
+        feed(&mut s, &wire),
+        vec![Ev::Err(Error::Protocol(ProtocolError::InvalidUtf8))]
+    );
     assert_eq!(sent_close_code(&output(&mut s)), Some(1007));
 }
 
@@ -200,7 +272,9 @@ fn declined_or_disabled() {
     // Client with deflate off sends no offer.
     let url = WsUrl::parse("ws://127.0.0.1:9001/").unwrap();
     let mut c = Connection::client(&url, ClientOptions::new(), off).unwrap();
-    assert!(!String::from_utf8(output(&mut c)).unwrap().contains("permessage-deflate"));
+    assert!(!String::from_utf8(output(&mut c))
+        .unwrap()
+        .contains("permessage-deflate"));
 }
 
 #[test]
@@ -208,14 +282,24 @@ fn client_fails_on_a_bad_extension_response() {
     let url = WsUrl::parse("ws://127.0.0.1:9001/").unwrap();
     let mut c = Connection::client(&url, ClientOptions::new(), Config::default()).unwrap();
     let req = output(&mut c);
-    let rfc6455::Status::Complete(r) = rfc6455::handshake::Request::parse(&req, &Config::default()).unwrap() else {
+    let rfc6455::Status::Complete(r) =
+        rfc6455::handshake::Request::parse(&req, &Config::default()).unwrap()
+    else {
         panic!()
     };
     let mut resp = vec![];
-    let opts = AcceptOptions { extensions: Some("permessage-deflate; bogus".into()), ..AcceptOptions::default() };
+    let opts = AcceptOptions {
+        extensions: Some("permessage-deflate; bogus".into()),
+        ..AcceptOptions::default()
+    };
     r.write_accept(&opts, &mut resp).unwrap();
     let evs = feed(&mut c, &resp);
-    assert_eq!(evs, vec![Ev::Err(Error::Handshake(rfc6455::HandshakeError::InvalidExtensionResponse))]);
+    assert_eq!(
+        evs,
+        vec![Ev::Err(Error::Handshake(
+            rfc6455::HandshakeError::InvalidExtensionResponse
+        ))]
+    );
     assert_eq!(c.state(), State::Closed);
 }
 
@@ -231,14 +315,22 @@ fn streaming_with_compression() {
     let mut got = String::new();
     let mut fins = 0;
     for ev in feed(&mut s, &output(&mut c)) {
-        let Ev::TextChunk(t, fin) = ev else { panic!("{ev:?}") };
+        let Ev::TextChunk(t, fin) = ev else {
+            panic!("{ev:?}")
+        };
         got.push_str(&t);
         fins += usize::from(fin);
     }
     assert_eq!((got, fins), (text, 1));
 }
 
-fn config_with(nct_server: bool, nct_client: bool, sbits: u8, cbits: u8, threshold: usize) -> Config {
+fn config_with(
+    nct_server: bool,
+    nct_client: bool,
+    sbits: u8,
+    cbits: u8,
+    threshold: usize,
+) -> Config {
     let mut cfg = Config::default();
     let d = cfg.deflate.as_mut().unwrap();
     d.server_no_context_takeover = nct_server;
@@ -291,5 +383,63 @@ fn events_borrow_inflated_data() {
             tx.send_binary(b).unwrap();
         }
     }
-    assert_eq!(feed(&mut c, &output(&mut s)), vec![Ev::Binary(vec![42; 4096])]);
+    assert_eq!(
+        feed(&mut c, &output(&mut s)),
+        vec![Ev::Binary(vec![42; 4096])]
+    );
+}
+
+/// Found by `fuzz/inflate_untrusted`: a message that is a final (BFINAL) empty stored block
+/// ended the peer's deflate stream; resetting the inflater made a byte counter underflow
+/// (panic). Such a message is valid and empty, and the next one starts a fresh stream.
+#[test]
+fn fuzz_regression_final_block_in_a_message() {
+    let mut s = deflate_server();
+    let evs = feed(&mut s, &raw_frame(true, 4, 1, Some([0, 0, 0, 0]), &[0x21]));
+    assert_eq!(evs, vec![Ev::Text(String::new())]);
+    let evs = feed(
+        &mut s,
+        &raw_frame(
+            true,
+            4,
+            1,
+            Some([0, 0, 0, 0]),
+            &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00],
+        ),
+    );
+    assert_eq!(evs, vec![Ev::Text("Hello".into())]);
+}
+
+/// Found by `fuzz/deflate_roundtrip`: an empty last fragment after a flushed one compressed
+/// to nothing, so the message did not end on a block boundary once the receiver appended the
+/// tail, and the next message inflated to garbage (`[0, 255, 255]` instead of empty).
+#[test]
+fn fuzz_regression_empty_last_fragment() {
+    let mut cfg = Config::default();
+    cfg.deflate.as_mut().unwrap().threshold = 0;
+    let params = DeflateParams {
+        server_no_context_takeover: false,
+        client_no_context_takeover: true,
+        server_max_window_bits: 12,
+        client_max_window_bits: 9,
+    };
+    let mut tx = Connection::open(Role::Server, cfg.clone());
+    let mut rx = Connection::open(Role::Client, cfg);
+    tx.enable_deflate(&params);
+    rx.enable_deflate(&params);
+    tx.send_text_fragment("", false).unwrap();
+    tx.send_text_fragment("", true).unwrap();
+    tx.send_binary(&[]).unwrap();
+    tx.send_text_fragment("abc", false).unwrap();
+    tx.send_text_fragment("", true).unwrap();
+    tx.send_text("abc").unwrap();
+    assert_eq!(
+        feed(&mut rx, &output(&mut tx)),
+        vec![
+            Ev::Text(String::new()),
+            Ev::Binary(vec![]),
+            Ev::Text("abc".into()),
+            Ev::Text("abc".into())
+        ]
+    );
 }

@@ -112,6 +112,8 @@ pub struct Session {
     pub streaming: bool,
     pub auto_pong: bool,
     pub idle_ping_ms: Option<u16>,
+    /// permessage-deflate parameters for a connection that starts open.
+    pub deflate: Option<(bool, bool, u8, u8)>,
     pub seed: u64,
     pub ops: Vec<Op>,
 }
@@ -158,6 +160,7 @@ struct Wire {
     head_skipped: bool,
     close_seen: bool,
     frames: usize,
+    deflate: bool,
     /// The server refused the upgrade: an HTTP response with a body of `body_left` bytes.
     refused: bool,
     body_left: usize,
@@ -205,7 +208,12 @@ impl Wire {
                 self.role == Role::Client,
                 "masking by role"
             );
-            assert_eq!(h.rsv, 0);
+            assert!(
+                h.rsv == 0
+                    || (self.deflate
+                        && h.rsv == 4
+                        && matches!(h.opcode, OpCode::Text | OpCode::Binary))
+            );
             if h.opcode == OpCode::Close {
                 self.close_seen = true;
                 if payload.len() >= 2 {
@@ -243,12 +251,21 @@ pub fn run_session(role: Role, session: Session) {
             Connection::client_with_rng(&url, opts, config.clone(), rng(session.seed)).unwrap()
         }
     };
+    if let (0, Some((snct, cnct, sb, cb))) = (start, session.deflate) {
+        conn.enable_deflate(&rfc6455::extensions::deflate::DeflateParams {
+            server_no_context_takeover: snct,
+            client_no_context_takeover: cnct,
+            server_max_window_bits: 8 + sb % 8,
+            client_max_window_bits: 8 + cb % 8,
+        });
+    }
     let mut wire = Wire {
         role,
         bytes: vec![],
         head_skipped: start == 0,
         close_seen: false,
         frames: 0,
+        deflate: start == 0 && session.deflate.is_some(),
         refused: false,
         body_left: 0,
     };

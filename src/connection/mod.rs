@@ -210,10 +210,13 @@ impl Connection {
         let options = {
             use crate::extensions::deflate;
             let mut options = options;
-            let offered = options
-                .extensions
-                .iter()
-                .any(|e| e.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case(deflate::NAME));
+            let offered = options.extensions.iter().any(|e| {
+                e.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .eq_ignore_ascii_case(deflate::NAME)
+            });
             if let (Some(d), false) = (conn.config.deflate.as_ref(), offered) {
                 options.extensions.push(deflate::client_offer(d));
             }

@@ -290,7 +290,13 @@ impl Receiver {
                 match client_deflate(resp.extensions(), cfg) {
                     Ok(None) => {}
                     Ok(Some(params)) => {
-                        enable_deflate(&mut self.decompressor, &mut self.allowed_rsv, &params, tx, cfg);
+                        enable_deflate(
+                            &mut self.decompressor,
+                            &mut self.allowed_rsv,
+                            &params,
+                            tx,
+                            cfg,
+                        );
                     }
                     Err(e) => {
                         tx.state = State::Closed;
@@ -316,8 +322,19 @@ impl Receiver {
 
     /// Turns permessage-deflate on with agreed `params`.
     #[cfg(feature = "deflate")]
-    pub(super) fn enable_deflate(&mut self, params: &crate::extensions::deflate::DeflateParams, tx: &mut Sender, cfg: &Config) {
-        enable_deflate(&mut self.decompressor, &mut self.allowed_rsv, params, tx, cfg);
+    pub(super) fn enable_deflate(
+        &mut self,
+        params: &crate::extensions::deflate::DeflateParams,
+        tx: &mut Sender,
+        cfg: &Config,
+    ) {
+        enable_deflate(
+            &mut self.decompressor,
+            &mut self.allowed_rsv,
+            params,
+            tx,
+            cfg,
+        );
     }
 
     /// The end of the available input: with EOF, the connection closes abnormally.
@@ -353,7 +370,10 @@ impl Receiver {
             _ => 0,
         };
         // A compressed message is limited by its inflated size, checked while inflating.
-        if !h.opcode.is_control() && !self.compressed(h) && before + h.payload_len > cfg.max_message_size as u64 {
+        if !h.opcode.is_control()
+            && !self.compressed(h)
+            && before + h.payload_len > cfg.max_message_size as u64
+        {
             return Err(ProtocolError::MessageTooLarge {
                 size: before + h.payload_len,
                 max: cfg.max_message_size,
@@ -383,7 +403,14 @@ impl Receiver {
     /// the message size limit enforced while inflating, check text, and in streaming mode
     /// deliver the inflated piece.
     #[cfg(feature = "deflate")]
-    fn inflate_frame(&mut self, h: &FrameHeader, kind: Kind, start: usize, end: usize, cfg: &Config) -> Result<Option<Ready>, ProtocolError> {
+    fn inflate_frame(
+        &mut self,
+        h: &FrameHeader,
+        kind: Kind,
+        start: usize,
+        end: usize,
+        cfg: &Config,
+    ) -> Result<Option<Ready>, ProtocolError> {
         let first = h.opcode != OpCode::Continuation;
         let streaming = cfg.delivery == Delivery::Streaming;
         let is_text = kind == Kind::Text;
@@ -397,7 +424,8 @@ impl Receiver {
             self.msg_buf.clear();
         }
         if streaming && self.carry_len > 0 {
-            self.msg_buf.extend_from_slice(&self.carry[..self.carry_len]);
+            self.msg_buf
+                .extend_from_slice(&self.carry[..self.carry_len]);
             self.carry_len = 0;
         }
         let before = self.msg_buf.len();
@@ -412,10 +440,12 @@ impl Receiver {
             .ok_or(ProtocolError::ReservedBits(crate::frame::RSV1))?;
         dec.inflate(&self.buf[start..end], h.fin, &mut self.msg_buf, limit)
             .map_err(|e| match e {
-                ProtocolError::MessageTooLarge { max, .. } if streaming => ProtocolError::MessageTooLarge {
-                    size: (self.msg_len + self.msg_buf.len() - before) as u64,
-                    max: max.min(cfg.max_message_size),
-                },
+                ProtocolError::MessageTooLarge { max, .. } if streaming => {
+                    ProtocolError::MessageTooLarge {
+                        size: (self.msg_len + self.msg_buf.len() - before) as u64,
+                        max: max.min(cfg.max_message_size),
+                    }
+                }
                 e => e,
             })?;
         if !streaming {
@@ -449,7 +479,11 @@ impl Receiver {
         if len == 0 && !h.fin {
             return Ok(None);
         }
-        Ok(Some(Ready::Inflated { kind, len, fin: h.fin }))
+        Ok(Some(Ready::Inflated {
+            kind,
+            len,
+            fin: h.fin,
+        }))
     }
 
     fn advance(&mut self, tx: &mut Sender, cfg: &Config) -> Result<Option<Ready>, ProtocolError> {
@@ -732,12 +766,20 @@ impl Receiver {
                 end,
             } => Event::Text(text(&self.buf[start..end], &mut self.done, tx)?),
             #[cfg(feature = "deflate")]
-            Ready::Inflated { kind: Kind::Binary, len, fin } => Event::BinaryChunk {
+            Ready::Inflated {
+                kind: Kind::Binary,
+                len,
+                fin,
+            } => Event::BinaryChunk {
                 data: &self.msg_buf[..len],
                 fin,
             },
             #[cfg(feature = "deflate")]
-            Ready::Inflated { kind: Kind::Text, len, fin } => Event::TextChunk {
+            Ready::Inflated {
+                kind: Kind::Text,
+                len,
+                fin,
+            } => Event::TextChunk {
                 text: text(&self.msg_buf[..len], &mut self.done, tx)?,
                 fin,
             },
@@ -784,12 +826,19 @@ fn client_deflate(
     cfg: &Config,
 ) -> Result<Option<crate::extensions::deflate::DeflateParams>, HandshakeError> {
     use crate::extensions::deflate;
-    let mut chosen = extensions.iter().filter(|e| e.name.eq_ignore_ascii_case(deflate::NAME));
-    let Some(ext) = chosen.next() else { return Ok(None) };
+    let mut chosen = extensions
+        .iter()
+        .filter(|e| e.name.eq_ignore_ascii_case(deflate::NAME));
+    let Some(ext) = chosen.next() else {
+        return Ok(None);
+    };
     if chosen.next().is_some() {
         return Err(HandshakeError::InvalidExtensionResponse);
     }
-    let config = cfg.deflate.as_ref().ok_or(HandshakeError::ExtensionNotOffered)?;
+    let config = cfg
+        .deflate
+        .as_ref()
+        .ok_or(HandshakeError::ExtensionNotOffered)?;
     deflate::accept_response(ext, config).map(Some)
 }
 

@@ -93,10 +93,16 @@ impl DeflateParams {
             s.push_str("; client_no_context_takeover");
         }
         if self.server_max_window_bits < 15 {
-            s.push_str(&format!("; server_max_window_bits={}", self.server_max_window_bits));
+            s.push_str(&format!(
+                "; server_max_window_bits={}",
+                self.server_max_window_bits
+            ));
         }
         if client_window_requested {
-            s.push_str(&format!("; client_max_window_bits={}", self.client_max_window_bits));
+            s.push_str(&format!(
+                "; client_max_window_bits={}",
+                self.client_max_window_bits
+            ));
         }
         s
     }
@@ -163,7 +169,10 @@ fn parse_params(ext: &ExtensionOffer<'_>) -> Option<Parsed> {
 /// Server side: picks the first acceptable permessage-deflate offer, in the client's order.
 /// Offers with unknown, repeated or invalid parameters are declined (RFC 7692 §5). Returns the
 /// agreed parameters and the response header value, or `None` to decline them all.
-pub fn negotiate_server(offers: &[ExtensionOffer<'_>], config: &DeflateConfig) -> Option<(DeflateParams, String)> {
+pub fn negotiate_server(
+    offers: &[ExtensionOffer<'_>],
+    config: &DeflateConfig,
+) -> Option<(DeflateParams, String)> {
     let ours_server = config.server_max_window_bits.clamp(9, 15);
     let ours_client = config.client_max_window_bits.clamp(9, 15);
     offers
@@ -183,8 +192,10 @@ pub fn negotiate_server(offers: &[ExtensionOffer<'_>], config: &DeflateConfig) -
                 Some(Some(b)) => (b.min(ours_client), true),
             };
             let params = DeflateParams {
-                server_no_context_takeover: p.server_no_context_takeover || config.server_no_context_takeover,
-                client_no_context_takeover: p.client_no_context_takeover || config.client_no_context_takeover,
+                server_no_context_takeover: p.server_no_context_takeover
+                    || config.server_no_context_takeover,
+                client_no_context_takeover: p.client_no_context_takeover
+                    || config.client_no_context_takeover,
                 server_max_window_bits: server_bits,
                 client_max_window_bits: client_bits,
             };
@@ -203,10 +214,16 @@ pub fn client_offer(config: &DeflateConfig) -> String {
         s.push_str("; client_no_context_takeover");
     }
     if config.server_max_window_bits < 15 {
-        s.push_str(&format!("; server_max_window_bits={}", config.server_max_window_bits.clamp(8, 15)));
+        s.push_str(&format!(
+            "; server_max_window_bits={}",
+            config.server_max_window_bits.clamp(8, 15)
+        ));
     }
     if config.client_max_window_bits < 15 {
-        s.push_str(&format!("; client_max_window_bits={}", config.client_max_window_bits.clamp(8, 15)));
+        s.push_str(&format!(
+            "; client_max_window_bits={}",
+            config.client_max_window_bits.clamp(8, 15)
+        ));
     } else {
         // Tell the server it may limit our window.
         s.push_str("; client_max_window_bits");
@@ -215,7 +232,10 @@ pub fn client_offer(config: &DeflateConfig) -> String {
 }
 
 /// Client side: validates the server's answer to [`client_offer`] (RFC 7692 §7.1).
-pub fn accept_response(ext: &ExtensionOffer<'_>, config: &DeflateConfig) -> Result<DeflateParams, HandshakeError> {
+pub fn accept_response(
+    ext: &ExtensionOffer<'_>,
+    config: &DeflateConfig,
+) -> Result<DeflateParams, HandshakeError> {
     let bad = HandshakeError::InvalidExtensionResponse;
     let p = parse_params(ext).ok_or(bad.clone())?;
     let server_bits = p.server_max_window_bits.unwrap_or(15);
@@ -232,7 +252,8 @@ pub fn accept_response(ext: &ExtensionOffer<'_>, config: &DeflateConfig) -> Resu
     }
     Ok(DeflateParams {
         server_no_context_takeover: p.server_no_context_takeover,
-        client_no_context_takeover: p.client_no_context_takeover || config.client_no_context_takeover,
+        client_no_context_takeover: p.client_no_context_takeover
+            || config.client_no_context_takeover,
         server_max_window_bits: server_bits,
         client_max_window_bits: client_bits,
     })
@@ -251,8 +272,14 @@ impl Compressor {
     /// The compressor for `role`; `None` if the agreed window is too small for zlib.
     pub(crate) fn new(params: &DeflateParams, role: Role, config: &DeflateConfig) -> Option<Self> {
         let (bits, reset) = match role {
-            Role::Server => (params.server_max_window_bits, params.server_no_context_takeover),
-            Role::Client => (params.client_max_window_bits, params.client_no_context_takeover),
+            Role::Server => (
+                params.server_max_window_bits,
+                params.server_no_context_takeover,
+            ),
+            Role::Client => (
+                params.client_max_window_bits,
+                params.client_no_context_takeover,
+            ),
         };
         (bits >= 9).then(|| Self {
             state: None,
@@ -267,9 +294,9 @@ impl Compressor {
     /// final piece has its sync-flush tail removed, and resets the context if agreed.
     pub(crate) fn compress(&mut self, mut input: &[u8], fin: bool, out: &mut Vec<u8>) {
         let (level, bits) = (self.level, self.window_bits);
-        let state = self
-            .state
-            .get_or_insert_with(|| Compress::new_with_window_bits(Compression::new(level), false, bits));
+        let state = self.state.get_or_insert_with(|| {
+            Compress::new_with_window_bits(Compression::new(level), false, bits)
+        });
         let start = out.len();
         loop {
             out.reserve(input.len() / 2 + 128);
@@ -287,6 +314,10 @@ impl Compressor {
         if fin {
             if out.len() >= start + 4 && out[out.len() - 4..] == TAIL {
                 out.truncate(out.len() - 4);
+            } else if out.len() == start {
+                // Nothing new since the last flush (an empty last piece): send the start of
+                // an empty stored block, which the receiver's appended tail completes.
+                out.push(0x00);
             }
             if self.no_context_takeover {
                 state.reset();
@@ -312,8 +343,14 @@ pub(crate) struct Decompressor {
 impl Decompressor {
     pub(crate) fn new(params: &DeflateParams, role: Role) -> Self {
         let (bits, reset) = match role {
-            Role::Server => (params.client_max_window_bits, params.client_no_context_takeover),
-            Role::Client => (params.server_max_window_bits, params.server_no_context_takeover),
+            Role::Server => (
+                params.client_max_window_bits,
+                params.client_no_context_takeover,
+            ),
+            Role::Client => (
+                params.server_max_window_bits,
+                params.server_no_context_takeover,
+            ),
         };
         Self {
             state: None,
@@ -326,7 +363,13 @@ impl Decompressor {
     /// Inflates `input` (part of a compressed message), appending to `out`, which may not grow
     /// past `limit` bytes: the check runs while inflating, so a bomb is stopped early. With
     /// `fin`, the message's removed tail is fed too and the context reset if agreed.
-    pub(crate) fn inflate(&mut self, input: &[u8], fin: bool, out: &mut Vec<u8>, limit: usize) -> Result<(), ProtocolError> {
+    pub(crate) fn inflate(
+        &mut self,
+        input: &[u8],
+        fin: bool,
+        out: &mut Vec<u8>,
+        limit: usize,
+    ) -> Result<(), ProtocolError> {
         self.inflate_part(input, out, limit)?;
         if fin {
             self.inflate_part(&TAIL, out, limit)?;
@@ -339,7 +382,12 @@ impl Decompressor {
         Ok(())
     }
 
-    fn inflate_part(&mut self, mut input: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), ProtocolError> {
+    fn inflate_part(
+        &mut self,
+        mut input: &[u8],
+        out: &mut Vec<u8>,
+        limit: usize,
+    ) -> Result<(), ProtocolError> {
         let bits = self.window_bits;
         let state = self
             .state
@@ -349,10 +397,16 @@ impl Decompressor {
                 return Err(too_big(out.len(), limit));
             }
             // Start near the likely size; grow by at most STEP per round.
-            let room = (limit + 1 - out.len()).min(STEP).min(input.len().saturating_mul(4).max(256));
-            let before = state.total_in();
-            let full = decompress_bounded(state, input, out, room)?;
-            input = &input[(state.total_in() - before) as usize..];
+            let room = (limit + 1 - out.len())
+                .min(STEP)
+                .min(input.len().saturating_mul(4).max(256));
+            let (used, full) = decompress_bounded(state, input, out, room)?;
+            input = &input[used..];
+            if used == 0 && !full && !input.is_empty() {
+                // No progress with input and room left: the stream ended and what follows
+                // cannot be decoded.
+                return Err(ProtocolError::InvalidCompressedData);
+            }
             if out.len() > limit {
                 return Err(too_big(out.len(), limit));
             }
@@ -371,23 +425,36 @@ impl Decompressor {
 }
 
 fn too_big(size: usize, max: usize) -> ProtocolError {
-    ProtocolError::MessageTooLarge { size: size as u64, max }
+    ProtocolError::MessageTooLarge {
+        size: size as u64,
+        max,
+    }
 }
 
-/// Runs inflate into `out`, giving it at least `room` bytes of spare capacity; returns
-/// whether the output filled that capacity (more output may be pending). Writes only into
-/// spare capacity, so `out` never grows past what was reserved here or before.
-fn decompress_bounded(state: &mut Decompress, input: &[u8], out: &mut Vec<u8>, room: usize) -> Result<bool, ProtocolError> {
+/// Runs inflate into `out`, giving it at least `room` bytes of spare capacity; returns the
+/// input bytes used and whether the output filled that capacity (more output may be
+/// pending). Writes only into spare capacity, so `out` never grows past what was reserved
+/// here or before.
+fn decompress_bounded(
+    state: &mut Decompress,
+    input: &[u8],
+    out: &mut Vec<u8>,
+    room: usize,
+) -> Result<(usize, bool), ProtocolError> {
     if out.capacity() - out.len() < room {
         out.reserve_exact(room);
     }
-    match state.decompress_vec(input, out, FlushDecompress::Sync) {
+    let before = state.total_in();
+    let status = state.decompress_vec(input, out, FlushDecompress::Sync);
+    let used = (state.total_in() - before) as usize;
+    let full = out.len() == out.capacity();
+    match status {
         Ok(Status::StreamEnd) => {
             // A final block: the peer ended its deflate stream; start a fresh one.
             state.reset(false);
-            Ok(out.len() == out.capacity())
+            Ok((used, full))
         }
-        Ok(_) => Ok(out.len() == out.capacity()),
+        Ok(_) => Ok((used, full)),
         Err(_) => Err(ProtocolError::InvalidCompressedData),
     }
 }
@@ -416,8 +483,12 @@ mod tests {
     #[test]
     fn server_negotiation() {
         let d = DeflateConfig::default();
-        let (p, r) = negotiate_server(&offers("permessage-deflate; client_max_window_bits"), &d).unwrap();
-        assert_eq!((p, r.as_str()), (params(false, false, 15, 15), "permessage-deflate"));
+        let (p, r) =
+            negotiate_server(&offers("permessage-deflate; client_max_window_bits"), &d).unwrap();
+        assert_eq!(
+            (p, r.as_str()),
+            (params(false, false, 15, 15), "permessage-deflate")
+        );
         let (p, r) = negotiate_server(
             &offers("permessage-deflate; server_no_context_takeover; server_max_window_bits=9; client_max_window_bits=10"),
             &d,
@@ -433,14 +504,20 @@ mod tests {
         let (p, r) = negotiate_server(&offers(list), &d).unwrap();
         assert_eq!(p, params(false, true, 15, 15));
         assert_eq!(r, "permessage-deflate; client_no_context_takeover");
-        assert!(negotiate_server(&offers("permessage-deflate; server_max_window_bits=8"), &d).is_none());
+        assert!(
+            negotiate_server(&offers("permessage-deflate; server_max_window_bits=8"), &d).is_none()
+        );
         assert!(negotiate_server(&offers("x-webkit-deflate-frame"), &d).is_none());
         // Our own limits go into the response.
         let mut small = DeflateConfig::default();
         small.server_max_window_bits = 10;
         small.client_max_window_bits = 11;
         small.server_no_context_takeover = true;
-        let (p, r) = negotiate_server(&offers("permessage-deflate; client_max_window_bits"), &small).unwrap();
+        let (p, r) = negotiate_server(
+            &offers("permessage-deflate; client_max_window_bits"),
+            &small,
+        )
+        .unwrap();
         assert_eq!(p, params(true, false, 10, 11));
         assert_eq!(r, "permessage-deflate; server_no_context_takeover; server_max_window_bits=10; client_max_window_bits=11");
     }
@@ -448,9 +525,15 @@ mod tests {
     #[test]
     fn client_offer_and_response() {
         let d = DeflateConfig::default();
-        assert_eq!(client_offer(&d), "permessage-deflate; client_max_window_bits");
+        assert_eq!(
+            client_offer(&d),
+            "permessage-deflate; client_max_window_bits"
+        );
         let ok = |s: &str, c: &DeflateConfig| accept_response(&offers(s)[0], c);
-        assert_eq!(ok("permessage-deflate", &d), Ok(params(false, false, 15, 15)));
+        assert_eq!(
+            ok("permessage-deflate", &d),
+            Ok(params(false, false, 15, 15))
+        );
         assert_eq!(
             ok("permessage-deflate; server_max_window_bits=10; client_max_window_bits=9; client_no_context_takeover", &d),
             Ok(params(false, true, 10, 9))
@@ -461,15 +544,27 @@ mod tests {
             "permessage-deflate; unknown=1",
             "permessage-deflate; server_no_context_takeover; server_no_context_takeover",
         ] {
-            assert_eq!(ok(bad, &d), Err(HandshakeError::InvalidExtensionResponse), "{bad}");
+            assert_eq!(
+                ok(bad, &d),
+                Err(HandshakeError::InvalidExtensionResponse),
+                "{bad}"
+            );
         }
         let mut want = DeflateConfig::default();
         want.server_max_window_bits = 10;
         want.server_no_context_takeover = true;
         assert_eq!(client_offer(&want), "permessage-deflate; server_no_context_takeover; server_max_window_bits=10; client_max_window_bits");
-        assert!(ok("permessage-deflate; server_no_context_takeover; server_max_window_bits=12", &want).is_err());
+        assert!(ok(
+            "permessage-deflate; server_no_context_takeover; server_max_window_bits=12",
+            &want
+        )
+        .is_err());
         assert!(ok("permessage-deflate; server_max_window_bits=9", &want).is_err());
-        assert!(ok("permessage-deflate; server_no_context_takeover; server_max_window_bits=9", &want).is_ok());
+        assert!(ok(
+            "permessage-deflate; server_no_context_takeover; server_max_window_bits=9",
+            &want
+        )
+        .is_ok());
     }
 
     /// RFC 7692 §7.2.3.1 and §7.2.3.2: "Hello" compressed, twice with context takeover.
@@ -478,16 +573,31 @@ mod tests {
         let p = params(false, false, 15, 15);
         let mut dec = Decompressor::new(&p, Role::Client);
         let mut out = vec![];
-        dec.inflate(&[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00], true, &mut out, 100).unwrap();
+        dec.inflate(
+            &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00],
+            true,
+            &mut out,
+            100,
+        )
+        .unwrap();
         assert_eq!(out, b"Hello");
         // The same message again, using the previous message's context (§7.2.3.2).
         let mut out = vec![];
-        dec.inflate(&[0xf2, 0x00, 0x11, 0x00, 0x00], true, &mut out, 100).unwrap();
+        dec.inflate(&[0xf2, 0x00, 0x11, 0x00, 0x00], true, &mut out, 100)
+            .unwrap();
         assert_eq!(out, b"Hello");
         // §7.2.3.3: an uncompressed ("stored") block.
         let mut dec = Decompressor::new(&p, Role::Client);
         let mut out = vec![];
-        dec.inflate(&[0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00], true, &mut out, 100).unwrap();
+        dec.inflate(
+            &[
+                0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00,
+            ],
+            true,
+            &mut out,
+            100,
+        )
+        .unwrap();
         assert_eq!(out, b"Hello");
         // Our compressor produces §7.2.3.1's bytes for "Hello", then a shorter second message.
         let mut comp = Compressor::new(&p, Role::Server, &DeflateConfig::default()).unwrap();
@@ -496,7 +606,10 @@ mod tests {
         assert_eq!(a, [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
         let mut b = vec![];
         comp.compress(b"Hello", true, &mut b);
-        assert!(b.len() < a.len(), "context takeover makes the second one smaller: {b:02x?}");
+        assert!(
+            b.len() < a.len(),
+            "context takeover makes the second one smaller: {b:02x?}"
+        );
         let mut dec = Decompressor::new(&p, Role::Client);
         for m in [a, b] {
             let mut out = vec![];
@@ -517,10 +630,20 @@ mod tests {
         let mut dec = Decompressor::new(&p, Role::Client);
         let mut out = vec![];
         let err = dec.inflate(&bomb, true, &mut out, 1 << 20).unwrap_err();
-        assert!(matches!(err, ProtocolError::MessageTooLarge { max: 1048576, .. }));
-        assert!(out.capacity() <= (1 << 20) + STEP + 1, "grew to {}", out.capacity());
+        assert!(matches!(
+            err,
+            ProtocolError::MessageTooLarge { max: 1048576, .. }
+        ));
+        assert!(
+            out.capacity() <= (1 << 20) + STEP + 1,
+            "grew to {}",
+            out.capacity()
+        );
         // Garbage is an error, not a panic.
         let mut dec = Decompressor::new(&p, Role::Client);
-        assert_eq!(dec.inflate(&[0xff; 16], true, &mut vec![], 100), Err(ProtocolError::InvalidCompressedData));
+        assert_eq!(
+            dec.inflate(&[0xff; 16], true, &mut vec![], 100),
+            Err(ProtocolError::InvalidCompressedData)
+        );
     }
 }
