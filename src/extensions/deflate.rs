@@ -509,10 +509,12 @@ mod tests {
         );
         assert!(negotiate_server(&offers("x-webkit-deflate-frame"), &d).is_none());
         // Our own limits go into the response.
-        let mut small = DeflateConfig::default();
-        small.server_max_window_bits = 10;
-        small.client_max_window_bits = 11;
-        small.server_no_context_takeover = true;
+        let small = DeflateConfig {
+            server_max_window_bits: 10,
+            client_max_window_bits: 11,
+            server_no_context_takeover: true,
+            ..DeflateConfig::default()
+        };
         let (p, r) = negotiate_server(
             &offers("permessage-deflate; client_max_window_bits"),
             &small,
@@ -550,9 +552,11 @@ mod tests {
                 "{bad}"
             );
         }
-        let mut want = DeflateConfig::default();
-        want.server_max_window_bits = 10;
-        want.server_no_context_takeover = true;
+        let want = DeflateConfig {
+            server_max_window_bits: 10,
+            server_no_context_takeover: true,
+            ..DeflateConfig::default()
+        };
         assert_eq!(client_offer(&want), "permessage-deflate; server_no_context_takeover; server_max_window_bits=10; client_max_window_bits");
         assert!(ok(
             "permessage-deflate; server_no_context_takeover; server_max_window_bits=12",
@@ -621,8 +625,10 @@ mod tests {
     #[test]
     fn bomb_is_stopped_while_inflating() {
         let p = params(false, false, 15, 15);
-        let mut best = DeflateConfig::default();
-        best.level = 9;
+        let best = DeflateConfig {
+            level: 9,
+            ..DeflateConfig::default()
+        };
         let mut comp = Compressor::new(&p, Role::Server, &best).unwrap();
         let mut bomb = vec![];
         comp.compress(&vec![0u8; 50 << 20], true, &mut bomb);
