@@ -69,7 +69,8 @@ fn client_wire(p: &[u8], text: bool, n: usize, frame_size: usize) -> Vec<u8> {
                 while !s.is_char_boundary(end) {
                     end -= 1;
                 }
-                c.send_text_fragment(&s[start..end], end == p.len()).unwrap();
+                c.send_text_fragment(&s[start..end], end == p.len())
+                    .unwrap();
                 start = end;
             }
         }
@@ -100,7 +101,11 @@ struct Mem {
 
 impl Mem {
     fn new(input: Vec<u8>) -> Self {
-        Self { input, pos: 0, written: 0 }
+        Self {
+            input,
+            pos: 0,
+            written: 0,
+        }
     }
 }
 
@@ -128,7 +133,11 @@ impl Write for Mem {
 }
 
 impl tokio::io::AsyncRead for Mem {
-    fn poll_read(mut self: Pin<&mut Self>, _: &mut Context<'_>, buf: &mut tokio::io::ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
         let this = &mut *self;
         let rest = &this.input[this.pos..];
         let n = rest.len().min(buf.remaining());
@@ -139,7 +148,11 @@ impl tokio::io::AsyncRead for Mem {
 }
 
 impl tokio::io::AsyncWrite for Mem {
-    fn poll_write(mut self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
         self.written += buf.len();
         Poll::Ready(Ok(buf.len()))
     }
@@ -152,7 +165,9 @@ impl tokio::io::AsyncWrite for Mem {
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
 }
 
 fn tungstenite_config() -> tungstenite::protocol::WebSocketConfig {
@@ -241,12 +256,25 @@ fn receive(c: &mut Criterion) {
                 b.iter(|| assert_eq!(ours_receive(&mut conn, black_box(wire), n), expect))
             });
             g.bench_with_input(BenchmarkId::new("tungstenite", size), &wire, |b, wire| {
-                let mut ws = tungstenite::WebSocket::from_raw_socket(Mem::new(vec![]), tungstenite::protocol::Role::Server, Some(tungstenite_config()));
+                let mut ws = tungstenite::WebSocket::from_raw_socket(
+                    Mem::new(vec![]),
+                    tungstenite::protocol::Role::Server,
+                    Some(tungstenite_config()),
+                );
                 b.iter(|| assert_eq!(tungstenite_receive(&mut ws, black_box(wire), n), expect))
             });
-            g.bench_with_input(BenchmarkId::new("fastwebsockets", size), &wire, |b, wire| {
-                b.iter(|| assert_eq!(fastwebsockets_receive(&rt, black_box(wire), n, text), expect))
-            });
+            g.bench_with_input(
+                BenchmarkId::new("fastwebsockets", size),
+                &wire,
+                |b, wire| {
+                    b.iter(|| {
+                        assert_eq!(
+                            fastwebsockets_receive(&rt, black_box(wire), n, text),
+                            expect
+                        )
+                    })
+                },
+            );
         }
         g.finish();
     }
@@ -270,17 +298,32 @@ fn receive(c: &mut Criterion) {
         b.iter(|| assert_eq!(ours_receive(&mut conn, black_box(&wire), 1), expect))
     });
     g.bench_function("tungstenite", |b| {
-        let mut ws = tungstenite::WebSocket::from_raw_socket(Mem::new(vec![]), tungstenite::protocol::Role::Server, Some(tungstenite_config()));
+        let mut ws = tungstenite::WebSocket::from_raw_socket(
+            Mem::new(vec![]),
+            tungstenite::protocol::Role::Server,
+            Some(tungstenite_config()),
+        );
         b.iter(|| assert_eq!(tungstenite_receive(&mut ws, black_box(&wire), 1), expect))
     });
-    g.bench_function("fastwebsockets", |b| b.iter(|| assert_eq!(fastwebsockets_receive(&rt, black_box(&wire), 1, true), expect)));
+    g.bench_function("fastwebsockets", |b| {
+        b.iter(|| {
+            assert_eq!(
+                fastwebsockets_receive(&rt, black_box(&wire), 1, true),
+                expect
+            )
+        })
+    });
     g.finish();
 }
 
 fn send(c: &mut Criterion) {
     let rt = runtime();
     for role in [Role::Client, Role::Server] {
-        let name = if role == Role::Client { "client" } else { "server" };
+        let name = if role == Role::Client {
+            "client"
+        } else {
+            "server"
+        };
         let mut g = c.benchmark_group(format!("send_{name}"));
         for size in SIZES {
             let n = count(size);
@@ -307,8 +350,16 @@ fn send(c: &mut Criterion) {
                 })
             });
             g.bench_function(BenchmarkId::new("tungstenite", size), |b| {
-                let trole = if role == Role::Client { tungstenite::protocol::Role::Client } else { tungstenite::protocol::Role::Server };
-                let mut ws = tungstenite::WebSocket::from_raw_socket(Mem::new(vec![]), trole, Some(tungstenite_config()));
+                let trole = if role == Role::Client {
+                    tungstenite::protocol::Role::Client
+                } else {
+                    tungstenite::protocol::Role::Server
+                };
+                let mut ws = tungstenite::WebSocket::from_raw_socket(
+                    Mem::new(vec![]),
+                    trole,
+                    Some(tungstenite_config()),
+                );
                 let msg = tungstenite::Message::binary(p.clone());
                 b.iter(|| {
                     for _ in 0..n {
@@ -320,12 +371,18 @@ fn send(c: &mut Criterion) {
             });
             g.bench_function(BenchmarkId::new("fastwebsockets", size), |b| {
                 use fastwebsockets::{Frame, Payload, Role as FRole, WebSocket};
-                let frole = if role == Role::Client { FRole::Client } else { FRole::Server };
+                let frole = if role == Role::Client {
+                    FRole::Client
+                } else {
+                    FRole::Server
+                };
                 let mut ws = WebSocket::after_handshake(Mem::new(vec![]), frole);
                 b.iter(|| {
                     rt.block_on(async {
                         for _ in 0..n {
-                            ws.write_frame(Frame::binary(Payload::Borrowed(black_box(&p)))).await.unwrap();
+                            ws.write_frame(Frame::binary(Payload::Borrowed(black_box(&p))))
+                                .await
+                                .unwrap();
                         }
                         ws.flush().await.unwrap();
                     })
@@ -348,8 +405,11 @@ fn handshake(c: &mut Criterion) {
                 Some((Event::Request(req), _)) => req.protocols().next().map(String::from),
                 _ => unreachable!(),
             };
-            conn.accept(&rfc6455::handshake::AcceptOptions { protocol: proto, ..Default::default() })
-                .unwrap();
+            conn.accept(&rfc6455::handshake::AcceptOptions {
+                protocol: proto,
+                ..Default::default()
+            })
+            .unwrap();
             black_box(conn.pending_output().len())
         })
     });
@@ -358,7 +418,8 @@ fn handshake(c: &mut Criterion) {
             let mut conn = Connection::server(Config::default());
             conn.receive(black_box(CHROMIUM));
             assert!(conn.next_event().unwrap().is_some());
-            conn.accept(&rfc6455::handshake::AcceptOptions::new()).unwrap();
+            conn.accept(&rfc6455::handshake::AcceptOptions::new())
+                .unwrap();
             black_box(conn.pending_output().len())
         })
     });
@@ -400,10 +461,13 @@ fn primitives(c: &mut Criterion) {
     }
     let header = [0x81u8, 0xFE, 0x01, 0x00, 1, 2, 3, 4];
     g.throughput(Throughput::Elements(1));
-    g.bench_function("frame_header_parse", |b| b.iter(|| black_box(rfc6455::FrameHeader::parse(black_box(&header)).unwrap())));
+    g.bench_function("frame_header_parse", |b| {
+        b.iter(|| black_box(rfc6455::FrameHeader::parse(black_box(&header)).unwrap()))
+    });
     g.bench_function("request_parse", |b| {
         b.iter(|| {
-            let r = rfc6455::handshake::Request::parse(black_box(CHROMIUM), &Config::default()).unwrap();
+            let r = rfc6455::handshake::Request::parse(black_box(CHROMIUM), &Config::default())
+                .unwrap();
             black_box(matches!(r, rfc6455::Status::Complete(_)))
         })
     });
