@@ -15,9 +15,14 @@ use smol::net::{TcpListener, TcpStream};
 
 fn main() -> std::io::Result<()> {
     smol::block_on(async {
-        let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:9003".into());
+        let addr = std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "127.0.0.1:9003".into());
         let listener = TcpListener::bind(&addr).await?;
-        eprintln!("smol echo server listening on ws://{}", listener.local_addr()?);
+        eprintln!(
+            "smol echo server listening on ws://{}",
+            listener.local_addr()?
+        );
         loop {
             let (stream, peer) = listener.accept().await?;
             smol::spawn(async move {
@@ -43,14 +48,18 @@ async fn serve(mut stream: TcpStream) -> std::io::Result<()> {
     let mut buf = vec![0u8; 16 * 1024];
     loop {
         // Read, or wake up for the connection's next timer, whichever comes first.
-        let wait = conn.poll_timeout().map(|t| t.saturating_sub(start.elapsed()));
+        let wait = conn
+            .poll_timeout()
+            .map(|t| t.saturating_sub(start.elapsed()));
         let read = async { Wake::Read(stream.read(&mut buf).await) };
         let wake = match wait {
-            Some(d) => smol::future::or(read, async {
-                smol::Timer::after(d).await;
-                Wake::Timer
-            })
-            .await,
+            Some(d) => {
+                smol::future::or(read, async {
+                    smol::Timer::after(d).await;
+                    Wake::Timer
+                })
+                .await
+            }
             None => read.await,
         };
         match wake {
@@ -63,7 +72,9 @@ async fn serve(mut stream: TcpStream) -> std::io::Result<()> {
         loop {
             let mut accept = None;
             match conn.next_event() {
-                Ok(Some((Event::Request(req), _))) => accept = Some(req.protocols().next().map(String::from)),
+                Ok(Some((Event::Request(req), _))) => {
+                    accept = Some(req.protocols().next().map(String::from))
+                }
                 Ok(Some((Event::Text(t), tx))) => tx.send_text(t).unwrap_or(()),
                 Ok(Some((Event::Binary(b), tx))) => tx.send_binary(b).unwrap_or(()),
                 Ok(Some(_)) => {}
@@ -74,8 +85,11 @@ async fn serve(mut stream: TcpStream) -> std::io::Result<()> {
                 }
             }
             if let Some(protocol) = accept {
-                conn.accept(&AcceptOptions { protocol, ..AcceptOptions::default() })
-                    .expect("an offered protocol");
+                conn.accept(&AcceptOptions {
+                    protocol,
+                    ..AcceptOptions::default()
+                })
+                .expect("an offered protocol");
             }
         }
         // Writing everything before reading again is this driver's backpressure.

@@ -505,15 +505,10 @@ impl Receiver {
             let pstart = self.pos + hlen;
             let have = self.buf.len() - pstart;
             if h.opcode.is_control() {
-                if have < plen {
-                    return Ok(self.need_more());
-                }
-                let end = pstart + plen;
-                if let Some(key) = h.mask {
-                    apply_mask(&mut self.buf[pstart..end], key, 0);
-                }
-                self.pos = end;
-                return self.control(h.opcode, pstart, end, tx, cfg).map(Some);
+                return match self.take_whole_frame(h.mask, pstart, plen) {
+                    Some(end) => self.control(h.opcode, pstart, end, tx, cfg).map(Some),
+                    None => Ok(self.need_more()),
+                };
             }
             let kind = match (h.opcode, self.msg) {
                 (OpCode::Text, _) => Kind::Text,
@@ -525,14 +520,9 @@ impl Receiver {
             #[cfg(feature = "deflate")]
             if self.compressed(&h) {
                 // Compressed frames are inflated whole, in both delivery modes.
-                if have < plen {
+                let Some(end) = self.take_whole_frame(h.mask, pstart, plen) else {
                     return Ok(self.need_more());
-                }
-                let end = pstart + plen;
-                if let Some(key) = h.mask {
-                    apply_mask(&mut self.buf[pstart..end], key, 0);
-                }
-                self.pos = end;
+                };
                 match self.inflate_frame(&h, kind, pstart, end, cfg)? {
                     Some(r) => return Ok(Some(r)),
                     None => continue,
@@ -636,6 +626,25 @@ impl Receiver {
                 return Ok(Some(Ready::Message(kind)));
             }
         }
+    }
+
+    /// If the whole payload of the frame starting at `pstart` has arrived: unmask it, consume
+    /// the frame, and return the payload's end.
+    fn take_whole_frame(
+        &mut self,
+        mask: Option<[u8; 4]>,
+        pstart: usize,
+        plen: usize,
+    ) -> Option<usize> {
+        if self.buf.len() - pstart < plen {
+            return None;
+        }
+        let end = pstart + plen;
+        if let Some(key) = mask {
+            apply_mask(&mut self.buf[pstart..end], key, 0);
+        }
+        self.pos = end;
+        Some(end)
     }
 
     /// Delivers the next piece of a data frame in streaming mode.

@@ -85,27 +85,41 @@ impl DeflateParams {
     /// The `Sec-WebSocket-Extensions` response value for these parameters, as a server sends
     /// it (`client_window_requested`: whether to name `client_max_window_bits`).
     fn response(&self, client_window_requested: bool) -> String {
-        let mut s = String::from(NAME);
-        if self.server_no_context_takeover {
-            s.push_str("; server_no_context_takeover");
-        }
-        if self.client_no_context_takeover {
-            s.push_str("; client_no_context_takeover");
-        }
-        if self.server_max_window_bits < 15 {
-            s.push_str(&format!(
-                "; server_max_window_bits={}",
-                self.server_max_window_bits
-            ));
-        }
-        if client_window_requested {
-            s.push_str(&format!(
-                "; client_max_window_bits={}",
-                self.client_max_window_bits
-            ));
-        }
-        s
+        let server_bits = (self.server_max_window_bits < 15).then_some(self.server_max_window_bits);
+        let client_bits = client_window_requested.then_some(Some(self.client_max_window_bits));
+        header_value(
+            self.server_no_context_takeover,
+            self.client_no_context_takeover,
+            server_bits,
+            client_bits,
+        )
     }
+}
+
+/// A `permessage-deflate` element with these parameters; `client_bits` is `Some(None)` for
+/// `client_max_window_bits` without a value.
+fn header_value(
+    server_nct: bool,
+    client_nct: bool,
+    server_bits: Option<u8>,
+    client_bits: Option<Option<u8>>,
+) -> String {
+    let mut s = String::from(NAME);
+    if server_nct {
+        s.push_str("; server_no_context_takeover");
+    }
+    if client_nct {
+        s.push_str("; client_no_context_takeover");
+    }
+    if let Some(b) = server_bits {
+        s.push_str(&format!("; server_max_window_bits={b}"));
+    }
+    match client_bits {
+        Some(Some(b)) => s.push_str(&format!("; client_max_window_bits={b}")),
+        Some(None) => s.push_str("; client_max_window_bits"),
+        None => {}
+    }
+    s
 }
 
 /// The parameters of one offer or response, checked for duplicates and range.
@@ -206,29 +220,18 @@ pub fn negotiate_server(
 
 /// Client side: the offer to send.
 pub fn client_offer(config: &DeflateConfig) -> String {
-    let mut s = String::from(NAME);
-    if config.server_no_context_takeover {
-        s.push_str("; server_no_context_takeover");
-    }
-    if config.client_no_context_takeover {
-        s.push_str("; client_no_context_takeover");
-    }
-    if config.server_max_window_bits < 15 {
-        s.push_str(&format!(
-            "; server_max_window_bits={}",
-            config.server_max_window_bits.clamp(8, 15)
-        ));
-    }
-    if config.client_max_window_bits < 15 {
-        s.push_str(&format!(
-            "; client_max_window_bits={}",
-            config.client_max_window_bits.clamp(8, 15)
-        ));
-    } else {
-        // Tell the server it may limit our window.
-        s.push_str("; client_max_window_bits");
-    }
-    s
+    let server_bits =
+        (config.server_max_window_bits < 15).then_some(config.server_max_window_bits.clamp(8, 15));
+    // Without a value, client_max_window_bits tells the server it may limit our window.
+    let client_bits = Some(
+        (config.client_max_window_bits < 15).then_some(config.client_max_window_bits.clamp(8, 15)),
+    );
+    header_value(
+        config.server_no_context_takeover,
+        config.client_no_context_takeover,
+        server_bits,
+        client_bits,
+    )
 }
 
 /// Client side: validates the server's answer to [`client_offer`] (RFC 7692 §7.1).
