@@ -57,6 +57,8 @@
 //! ```
 //!
 //! ## Features
+//! - `tokio` (off by default): [`driver::TokioDriver`], the socket loop of a tokio driver.
+//! - `deflate` (default): permessage-deflate (RFC 7692), see [`extensions::deflate`].
 //! - `std` (default): OS randomness for client masks and keys ([`Connection::client`],
 //!   [`Connection::open`]) and runtime SIMD detection for UTF-8 validation. Without it the
 //!   crate is `#![no_std]` + `alloc`; inject randomness with
@@ -72,6 +74,8 @@ extern crate std;
 pub mod close;
 pub mod config;
 mod connection;
+#[cfg(feature = "tokio")]
+pub mod driver;
 pub mod error;
 pub mod extensions;
 pub mod frame;

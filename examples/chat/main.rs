@@ -13,19 +13,17 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::time::Duration;
 
+use rfc6455::driver::{Io, TokioDriver};
 use rfc6455::handshake::{AcceptOptions, Request};
 use rfc6455::{CloseCode, Config, Connection, Event, HandshakeError, Status};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, Notify};
-use tokio::time::Instant;
 
 const PAGE: &str = include_str!("index.html");
 /// Messages queued for one client before it counts as too slow.
 const QUEUE: usize = 256;
-/// Stop taking from a client's queue while this much output waits for its socket.
-const HIGH_WATER: usize = 1 << 20;
 
 #[derive(Clone)]
 enum Out {
@@ -156,7 +154,7 @@ fn chat_config() -> Config {
 }
 
 async fn chat(
-    mut stream: TcpStream,
+    stream: TcpStream,
     mut conn: Connection,
     room: Rc<RefCell<Room>>,
     origins: Rc<[String]>,
@@ -165,10 +163,7 @@ async fn chat(
     let (kicked, wake) = (Rc::new(Cell::new(false)), Rc::new(Notify::new()));
     let mut me: Option<u64> = None;
     let mut file_name = String::from("file");
-    let start = Instant::now();
-    let mut buf = vec![0u8; 16 * 1024];
-    let mut eof = false;
-    let (mut rd, mut wr) = stream.split();
+    let mut io = TokioDriver::new(stream)?;
     loop {
         loop {
             let mut answer = None;
@@ -228,14 +223,7 @@ async fn chat(
                     }
                 }
                 Ok(Some((Event::Close { code, reason, .. }, _))) => {
-                    if let Some(m) = me
-                        .take()
-                        .and_then(|id| room.borrow_mut().members.remove(&id))
-                    {
-                        let room = room.borrow();
-                        room.notice(json!({"type": "leave", "nick": m.nick, "code": code.0, "reason": reason}));
-                        room.notice(room.users());
-                    }
+                    leave(&room, &mut me, code.0, reason)
                 }
                 Ok(Some(_)) => {}
                 Ok(None) => break,
@@ -264,35 +252,33 @@ async fn chat(
         if conn.should_close_transport() {
             break;
         }
-        let deadline = conn.poll_timeout().map(|d| start + d);
-        let pending = conn.buffered_amount() > 0;
+        // Take queued broadcasts only while this client's socket keeps up.
+        let room_for_more = conn.buffered_amount() < io.high_water;
         tokio::select! {
-            r = rd.read(&mut buf), if !eof => match r? {
-                0 => { eof = true; conn.receive_eof(); }
-                n => conn.receive(&buf[..n]),
+            happened = io.wait(&conn) => match happened? {
+                Io::Idle => break,
+                happened => io.apply(happened, &mut conn),
             },
-            w = wr.write(conn.pending_output()), if pending => conn.advance_output(w?),
-            Some(out) = inbox.recv(), if conn.buffered_amount() < HIGH_WATER => match out {
+            Some(out) = inbox.recv(), if room_for_more => match out {
                 Out::Text(t) => conn.send_text(&t).unwrap_or(()),
                 Out::Binary(b) => conn.send_binary(&b).unwrap_or(()),
             },
             _ = wake.notified() => {}
-            _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
-                conn.handle_timeout(start.elapsed());
-            }
         }
     }
-    if let Some(m) = me.and_then(|id| room.borrow_mut().members.remove(&id)) {
+    leave(&room, &mut me, 1006, "connection lost");
+    io.close().await;
+    Ok(())
+}
+
+/// Removes this client from the room and tells the others.
+fn leave(room: &RefCell<Room>, me: &mut Option<u64>, code: u16, reason: &str) {
+    if let Some(m) = me
+        .take()
+        .and_then(|id| room.borrow_mut().members.remove(&id))
+    {
         let room = room.borrow();
-        room.notice(
-            json!({"type": "leave", "nick": m.nick, "code": 1006, "reason": "connection lost"}),
-        );
+        room.notice(json!({"type": "leave", "nick": m.nick, "code": code, "reason": reason}));
         room.notice(room.users());
     }
-    wr.shutdown().await.ok();
-    let _ = tokio::time::timeout(Duration::from_secs(2), async {
-        while rd.read(&mut buf).await.is_ok_and(|n| n > 0) {}
-    })
-    .await;
-    Ok(())
 }

@@ -13,7 +13,7 @@ use crate::frame::{FrameHeader, OpCode};
 use crate::mask::apply_mask;
 
 /// A source of randomness for client masking keys and handshake keys.
-pub type BoxRng = Box<dyn rand::Rng + Send>;
+pub type BoxRng = Box<dyn rand::Rng + Send + Sync>;
 
 /// The sending half of a [`Connection`](super::Connection), and the owner of its state.
 ///
