@@ -57,7 +57,7 @@
 //! ```
 //!
 //! ## Features
-//! - `tokio` (off by default): [`driver::TokioDriver`], the socket loop of a tokio driver.
+//! - `tokio` (off by default): `driver::TokioDriver`, the socket loop of a tokio driver.
 //! - `deflate` (default): permessage-deflate (RFC 7692), see [`extensions::deflate`].
 //! - `std` (default): OS randomness for client masks and keys ([`Connection::client`],
 //!   [`Connection::open`]) and runtime SIMD detection for UTF-8 validation. Without it the
