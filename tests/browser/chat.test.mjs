@@ -87,17 +87,26 @@ test("chat: two pages, text, file, close 4001, restart and reconnect, foreign or
     assert.equal(await bob.textContent("#state"), "CLOSED");
     await online(alice, "alice");
 
-    // The server restarts; alice's page reconnects by itself and chats again.
+    // The server restarts; the open pages (alice, and carol who joins now) reconnect by
+    // themselves and chat again.
+    const carol = await browser.newPage();
+    await carol.goto(`http://127.0.0.1:${port}/?nick=carol`);
+    await online(alice, "carol");
     server.kill("SIGTERM");
     await once(server, "exit");
-    await alice.waitForFunction(() => document.querySelector("#state").textContent !== "OPEN");
-    assert.equal(await alice.evaluate(() => document.querySelector("#closeinfo").dataset.code), "1006");
+    for (const page of [alice, carol]) {
+      await page.waitForFunction(() => document.querySelector("#state").textContent !== "OPEN");
+      assert.equal(await page.evaluate(() => document.querySelector("#closeinfo").dataset.code), "1006");
+    }
     server = await startChat(port);
-    await alice.waitForFunction(() => Number(document.body.dataset.reconnects) >= 1 && document.querySelector("#state").textContent === "OPEN", null, { timeout: 30_000 });
-    await online(alice, "alice");
+    for (const page of [alice, carol]) {
+      await page.waitForFunction(() => Number(document.body.dataset.reconnects) >= 1 && document.querySelector("#state").textContent === "OPEN", null, { timeout: 30_000 });
+    }
+    await online(alice, "carol");
+    await online(carol, "alice");
     await alice.fill("#text", "back again");
     await alice.click("#send");
-    await alice.waitForFunction(() => [...document.querySelectorAll(".msg .text")].some((e) => e.textContent === "back again"));
+    await carol.waitForFunction(() => [...document.querySelectorAll(".msg .text")].some((e) => e.textContent === "back again"));
     await alice.screenshot({ path: path.join(ROOT, "target/chat-browser.png") });
 
     // A page from another origin is refused at the upgrade (403): the browser reports 1006.
