@@ -872,3 +872,23 @@ fn data_after_an_unanswered_request_is_bounded() {
         Err(HandshakeError::NotAwaitingAnswer)
     );
 }
+
+#[test]
+fn accept_refuses_an_empty_or_unoffered_protocol() {
+    let mut s = Connection::server(Config::default());
+    assert!(matches!(
+        feed(&mut s, include_bytes!("data/request-curl.bin")).as_slice(),
+        [Ev::Request(_)]
+    ));
+    assert_eq!(
+        s.accept(&AcceptOptions::new().protocol("")),
+        Err(HandshakeError::ProtocolNotOffered)
+    );
+    assert_eq!(
+        s.accept(&AcceptOptions::new().protocol("chat")),
+        Err(HandshakeError::ProtocolNotOffered)
+    );
+    assert!(s.pending_output().is_empty());
+    s.accept(&AcceptOptions::new()).unwrap();
+    assert!(s.pending_output().starts_with(b"HTTP/1.1 101 "));
+}

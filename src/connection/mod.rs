@@ -14,10 +14,10 @@ pub use send::{BoxRng, Sender};
 use crate::close::CloseCode;
 use crate::config::Config;
 use crate::error::{Error, HandshakeError, SendError};
+use crate::handshake::server::write_accept_response;
 use crate::handshake::{
     accept_key, write_reject_response, AcceptOptions, ClientOptions, Request, Response, WsUrl,
 };
-use crate::Status;
 use recv::{Handshake, Receiver};
 
 /// Which end of the connection this is. The role decides masking (RFC 6455 §5.1).
@@ -292,35 +292,42 @@ impl Connection {
     }
 
     fn awaiting_answer(&self) -> Result<usize, HandshakeError> {
-        match self.rx.hs {
-            Handshake::AwaitAnswer { head_len } => Ok(head_len),
+        match &self.rx.hs {
+            Handshake::AwaitAnswer(pending) => Ok(pending.head_len),
             _ => Err(HandshakeError::NotAwaitingAnswer),
         }
     }
 
     /// (Server) Accepts the pending [`Event::Request`]: queues the 101 response and opens the
     /// connection. Bytes the client sent after its request are kept as frames.
+    ///
+    /// Unless `options.extensions` is set, permessage-deflate is negotiated as
+    /// [`Config::deflate`] allows.
     pub fn accept(&mut self, options: &AcceptOptions) -> Result<(), HandshakeError> {
-        let head_len = self.awaiting_answer()?;
-        let req = match Request::parse(self.rx.head(head_len), &self.config)? {
-            Status::Complete(req) => req,
-            Status::Partial => return Err(HandshakeError::NotAwaitingAnswer),
+        let Handshake::AwaitAnswer(pending) = &self.rx.hs else {
+            return Err(HandshakeError::NotAwaitingAnswer);
         };
+        if let Some(p) = &options.protocol {
+            if !pending.offers_protocol(p) {
+                return Err(HandshakeError::ProtocolNotOffered);
+            }
+        }
         #[cfg(feature = "deflate")]
-        let negotiated = match (&options.extensions, self.config.deflate.as_ref()) {
-            (None, Some(d)) => crate::extensions::deflate::negotiate_server(req.extensions(), d),
-            _ => None,
+        let negotiated = match &options.extensions {
+            None => pending.deflate.clone(),
+            Some(_) => None,
         };
         #[cfg(feature = "deflate")]
         if let Some((_, header)) = &negotiated {
             let mut with = options.clone();
             with.extensions = Some(header.clone());
-            req.write_accept(&with, self.tx.out_mut())?;
+            write_accept_response(&pending.key, &with, self.tx.out_mut())?;
         } else {
-            req.write_accept(options, self.tx.out_mut())?;
+            write_accept_response(&pending.key, options, self.tx.out_mut())?;
         }
         #[cfg(not(feature = "deflate"))]
-        req.write_accept(options, self.tx.out_mut())?;
+        write_accept_response(&pending.key, options, self.tx.out_mut())?;
+        let head_len = pending.head_len;
         #[cfg(feature = "deflate")]
         if let Some((params, _)) = negotiated {
             self.rx.enable_deflate(&params, &mut self.tx, &self.config);

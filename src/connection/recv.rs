@@ -23,13 +23,30 @@ pub(super) enum Handshake {
     Done,
     /// Server: waiting for the client's request.
     AwaitRequest,
-    /// Server: a request of `head_len` bytes waits for `accept` or `reject`.
-    AwaitAnswer { head_len: usize },
+    /// Server: a request waits for `accept` or `reject`.
+    AwaitAnswer(PendingRequest),
     /// Client: waiting for the server's response.
     AwaitResponse {
         accept: [u8; 28],
         options: ClientOptions,
     },
+}
+
+/// What `accept` needs of a parsed request, kept so that it is not parsed twice.
+pub(super) struct PendingRequest {
+    pub(super) head_len: usize,
+    pub(super) key: [u8; 24],
+    /// The offered subprotocols, comma-separated (empty if none).
+    pub(super) protocols: String,
+    /// permessage-deflate as it would be accepted, with its response header value.
+    #[cfg(feature = "deflate")]
+    pub(super) deflate: Option<(crate::extensions::deflate::DeflateParams, String)>,
+}
+
+impl PendingRequest {
+    pub(super) fn offers_protocol(&self, p: &str) -> bool {
+        !p.is_empty() && self.protocols.split(',').any(|o| o == p)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -196,14 +213,8 @@ impl Receiver {
     }
 
     /// Consumes a server-side request head once it has been answered.
-    pub(super) fn take_head(&mut self, head_len: usize) -> &[u8] {
-        let start = self.pos;
+    pub(super) fn take_head(&mut self, head_len: usize) {
         self.pos += head_len;
-        &self.buf[start..self.pos]
-    }
-
-    pub(super) fn head(&self, head_len: usize) -> &[u8] {
-        &self.buf[self.pos..self.pos + head_len]
     }
 
     pub(super) fn poll<'a>(
@@ -233,9 +244,11 @@ impl Receiver {
         match self.hs {
             Handshake::Done => {}
             Handshake::AwaitRequest => return self.poll_request(tx, cfg),
-            Handshake::AwaitAnswer { head_len } => {
+            Handshake::AwaitAnswer(ref pending) => {
                 // Frames may follow the request, but a compliant client waits; bound them.
-                if self.buffered() > head_len + cfg.max_frame_size + crate::frame::MAX_HEADER_LEN {
+                if self.buffered()
+                    > pending.head_len + cfg.max_frame_size + crate::frame::MAX_HEADER_LEN
+                {
                     tx.state = State::Closed;
                     self.done = true;
                     self.hs = Handshake::Done;
@@ -260,9 +273,25 @@ impl Receiver {
     ) -> Result<Option<Event<'a>>, Error> {
         match Request::parse(&self.buf[self.pos..], cfg) {
             Ok(Status::Complete(req)) => {
-                self.hs = Handshake::AwaitAnswer {
+                let mut key = [0u8; 24];
+                // The parser checked that the key is 24 base64 characters.
+                key.copy_from_slice(&req.key().as_bytes()[..24]);
+                let mut protocols = String::new();
+                for (i, p) in req.protocols().enumerate() {
+                    if i > 0 {
+                        protocols.push(',');
+                    }
+                    protocols.push_str(p);
+                }
+                self.hs = Handshake::AwaitAnswer(PendingRequest {
                     head_len: req.head_len(),
-                };
+                    key,
+                    protocols,
+                    #[cfg(feature = "deflate")]
+                    deflate: cfg.deflate.as_ref().and_then(|d| {
+                        crate::extensions::deflate::negotiate_server(req.extensions(), d)
+                    }),
+                });
                 Ok(Some(Event::Request(req)))
             }
             Ok(Status::Partial) if self.eof => Ok(Some(abnormal(&mut self.done, tx))),

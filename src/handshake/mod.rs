@@ -9,7 +9,7 @@
 //! [`Connection`]: crate::Connection
 
 mod client;
-mod server;
+pub(crate) mod server;
 
 use alloc::string::String;
 use alloc::vec::Vec;

@@ -190,29 +190,39 @@ impl<'a> Request<'a> {
                 return Err(HandshakeError::ProtocolNotOffered);
             }
         }
-        let start = out.len();
-        out.extend_from_slice(
-            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ",
-        );
-        out.extend_from_slice(&accept_key(self.key.as_bytes()));
-        out.extend_from_slice(b"\r\n");
-        if let Some(p) = &options.protocol {
-            write_header(out, "Sec-WebSocket-Protocol", p.as_bytes());
-        }
-        if let Some(e) = &options.extensions {
-            if let Err(err) = check_header("Sec-WebSocket-Extensions", e) {
-                out.truncate(start);
-                return Err(err);
-            }
-            write_header(out, "Sec-WebSocket-Extensions", e.as_bytes());
-        }
-        if let Err(err) = write_headers(out, &options.headers) {
+        write_accept_response(self.key.as_bytes(), options, out)
+    }
+}
+
+/// Appends the 101 response for a request with Sec-WebSocket-Key `key`; the caller has
+/// checked that the chosen subprotocol was offered. Nothing is written on error.
+pub(crate) fn write_accept_response(
+    key: &[u8],
+    options: &AcceptOptions,
+    out: &mut Vec<u8>,
+) -> Result<(), HandshakeError> {
+    let start = out.len();
+    out.extend_from_slice(
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ",
+    );
+    out.extend_from_slice(&accept_key(key));
+    out.extend_from_slice(b"\r\n");
+    if let Some(p) = &options.protocol {
+        write_header(out, "Sec-WebSocket-Protocol", p.as_bytes());
+    }
+    if let Some(e) = &options.extensions {
+        if let Err(err) = check_header("Sec-WebSocket-Extensions", e) {
             out.truncate(start);
             return Err(err);
         }
-        out.extend_from_slice(b"\r\n");
-        Ok(())
+        write_header(out, "Sec-WebSocket-Extensions", e.as_bytes());
     }
+    if let Err(err) = write_headers(out, &options.headers) {
+        out.truncate(start);
+        return Err(err);
+    }
+    out.extend_from_slice(b"\r\n");
+    Ok(())
 }
 
 /// How to accept a request: the chosen subprotocol and extra response headers.
