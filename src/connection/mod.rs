@@ -54,10 +54,10 @@ pub enum State {
 #[non_exhaustive]
 pub enum Event<'a> {
     /// (Server) A valid upgrade request: answer it with [`Connection::accept`] or
-    /// [`Connection::reject`].
-    Request(Request<'a>),
+    /// [`Connection::reject`]. (Boxed, to keep the frequent events small.)
+    Request(alloc::boxed::Box<Request<'a>>),
     /// (Client) The server accepted the upgrade; the connection is open.
-    Open(Response<'a>),
+    Open(alloc::boxed::Box<Response<'a>>),
     /// A whole text message (UTF-8 validated).
     Text(&'a str),
     /// A whole binary message.

@@ -292,7 +292,7 @@ impl Receiver {
                         crate::extensions::deflate::negotiate_server(req.extensions(), d)
                     }),
                 });
-                Ok(Some(Event::Request(req)))
+                Ok(Some(Event::Request(alloc::boxed::Box::new(req))))
             }
             Ok(Status::Partial) if self.eof => Ok(Some(abnormal(&mut self.done, tx))),
             Ok(Status::Partial) => Ok(None),
@@ -337,7 +337,7 @@ impl Receiver {
                 tx.state = State::Open;
                 tx.protocol = resp.protocol().map(String::from);
                 self.hs = Handshake::Done;
-                Ok(Some(Event::Open(resp)))
+                Ok(Some(Event::Open(alloc::boxed::Box::new(resp))))
             }
             Ok(Status::Partial) if self.eof => Ok(Some(abnormal(&mut self.done, tx))),
             Ok(Status::Partial) => Ok(None),
