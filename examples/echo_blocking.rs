@@ -6,12 +6,13 @@
 //! cargo run --release --example echo_blocking -- 127.0.0.1:9102
 //! ```
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use rfc6455::handshake::AcceptOptions;
-use rfc6455::{Config, Connection, Event};
+use rfc6455::{Config, Connection};
 
 fn main() -> std::io::Result<()> {
     let addr = std::env::args()
@@ -57,29 +58,7 @@ fn serve(mut stream: TcpStream) -> std::io::Result<()> {
             Err(e) => return Err(e),
         }
         conn.handle_timeout(start.elapsed());
-        loop {
-            let mut accept = None;
-            match conn.next_event() {
-                Ok(Some((Event::Request(req), _))) => {
-                    accept = Some(req.protocols().next().map(String::from))
-                }
-                Ok(Some((Event::Text(t), tx))) => tx.send_text(t).unwrap_or(()),
-                Ok(Some((Event::Binary(b), tx))) => tx.send_binary(b).unwrap_or(()),
-                Ok(Some(_)) => {}
-                Ok(None) => break,
-                Err(e) => {
-                    eprintln!("failed: {e}");
-                    break;
-                }
-            }
-            if let Some(protocol) = accept {
-                conn.accept(&AcceptOptions {
-                    protocol,
-                    ..AcceptOptions::default()
-                })
-                .expect("an offered protocol");
-            }
-        }
+        common::echo_events(&mut conn, &|m| eprintln!("{m}"));
         // Blocking write: a client that does not read stops this thread, not the others.
         stream.write_all(conn.pending_output())?;
         conn.advance_output(usize::MAX);

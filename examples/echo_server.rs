@@ -10,12 +10,13 @@
 //! and closes. A client that sends without reading cannot grow the server's memory: past
 //! 1 MiB of unsent output, the driver stops reading from it until the output drains.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use rfc6455::driver::{Io, TokioDriver};
-use rfc6455::handshake::AcceptOptions;
-use rfc6455::{Config, Connection, Event};
+use rfc6455::{Config, Connection};
 use tokio::net::{TcpListener, TcpStream};
 
 #[tokio::main(flavor = "current_thread")]
@@ -41,44 +42,7 @@ async fn serve(stream: TcpStream, peer: SocketAddr) -> std::io::Result<()> {
     let mut conn = Connection::server(config);
     let mut io = TokioDriver::new(stream)?;
     loop {
-        // Handle every event the input so far produced.
-        loop {
-            let mut protocol = None;
-            match conn.next_event() {
-                Ok(Some((event, tx))) => match event {
-                    Event::Request(req) => {
-                        eprintln!(
-                            "{peer}: connect {} (origin {:?})",
-                            req.target(),
-                            req.origin()
-                        );
-                        protocol = Some(req.protocols().next().map(String::from));
-                    }
-                    Event::Text(text) => tx.send_text(text).unwrap_or(()),
-                    Event::Binary(data) => tx.send_binary(data).unwrap_or(()),
-                    Event::Close {
-                        code,
-                        reason,
-                        was_clean,
-                    } => {
-                        eprintln!("{peer}: closed {code} {reason:?} clean={was_clean}");
-                    }
-                    _ => {}
-                },
-                Ok(None) => break,
-                Err(e) => {
-                    eprintln!("{peer}: failed: {e}");
-                    break;
-                }
-            }
-            if let Some(protocol) = protocol {
-                conn.accept(&AcceptOptions {
-                    protocol,
-                    ..AcceptOptions::default()
-                })
-                .expect("an offered protocol");
-            }
-        }
+        common::echo_events(&mut conn, &|m| eprintln!("{peer}: {m}"));
         if conn.should_close_transport() {
             break;
         }

@@ -6,10 +6,11 @@
 //! cargo run --release --example echo_smol -- 127.0.0.1:9103
 //! ```
 
+mod common;
+
 use std::time::{Duration, Instant};
 
-use rfc6455::handshake::AcceptOptions;
-use rfc6455::{Config, Connection, Event};
+use rfc6455::{Config, Connection};
 use smol::io::{AsyncReadExt, AsyncWriteExt};
 use smol::net::{TcpListener, TcpStream};
 
@@ -69,29 +70,7 @@ async fn serve(mut stream: TcpStream) -> std::io::Result<()> {
             Wake::Timer => {}
         }
         conn.handle_timeout(start.elapsed());
-        loop {
-            let mut accept = None;
-            match conn.next_event() {
-                Ok(Some((Event::Request(req), _))) => {
-                    accept = Some(req.protocols().next().map(String::from))
-                }
-                Ok(Some((Event::Text(t), tx))) => tx.send_text(t).unwrap_or(()),
-                Ok(Some((Event::Binary(b), tx))) => tx.send_binary(b).unwrap_or(()),
-                Ok(Some(_)) => {}
-                Ok(None) => break,
-                Err(e) => {
-                    eprintln!("failed: {e}");
-                    break;
-                }
-            }
-            if let Some(protocol) = accept {
-                conn.accept(&AcceptOptions {
-                    protocol,
-                    ..AcceptOptions::default()
-                })
-                .expect("an offered protocol");
-            }
-        }
+        common::echo_events(&mut conn, &|m| eprintln!("{m}"));
         // Writing everything before reading again is this driver's backpressure.
         stream.write_all(conn.pending_output()).await?;
         conn.advance_output(usize::MAX);
