@@ -160,12 +160,7 @@ impl Sender {
     /// [`State::Closing`] until the peer's Close arrives (or [`State::Closed`] if it already
     /// did).
     pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), SendError> {
-        match self.state {
-            State::Connecting => return Err(SendError::NotOpen),
-            State::Closed => return Err(SendError::Closed),
-            _ if self.close_sent => return Err(SendError::Closed),
-            _ => {}
-        }
+        self.check_open()?;
         if !code.is_valid_on_wire() {
             return Err(SendError::InvalidCloseCode(code.0));
         }
@@ -177,27 +172,31 @@ impl Sender {
         Ok(())
     }
 
-    fn check_data(&self, kind: Option<OpCode>) -> Result<(), SendError> {
+    /// Frames may be sent: the handshake is done and no Close was sent.
+    fn check_open(&self) -> Result<(), SendError> {
         match self.state {
             State::Connecting => Err(SendError::NotOpen),
             State::Closed => Err(SendError::Closed),
             _ if self.close_sent => Err(SendError::Closed),
-            _ => match (self.fragmenting, kind) {
-                (None, _) => Ok(()),
-                (Some(a), Some(b)) if a == b => Ok(()),
-                _ => Err(SendError::FragmentInProgress),
-            },
+            _ => Ok(()),
+        }
+    }
+
+    fn check_data(&self, kind: Option<OpCode>) -> Result<(), SendError> {
+        self.check_open()?;
+        match (self.fragmenting, kind) {
+            (None, _) => Ok(()),
+            (Some(a), Some(b)) if a == b => Ok(()),
+            _ => Err(SendError::FragmentInProgress),
         }
     }
 
     fn check_control(&self, data: &[u8]) -> Result<(), SendError> {
-        match self.state {
-            State::Connecting => Err(SendError::NotOpen),
-            State::Closed => Err(SendError::Closed),
-            _ if self.close_sent => Err(SendError::Closed),
-            _ if data.len() > 125 => Err(SendError::ControlFrameTooLong),
-            _ => Ok(()),
+        self.check_open()?;
+        if data.len() > 125 {
+            return Err(SendError::ControlFrameTooLong);
         }
+        Ok(())
     }
 
     /// Writes a Close frame and records that it was sent.
