@@ -48,7 +48,7 @@ async fn serve(stream: TcpStream, peer: SocketAddr) -> std::io::Result<()> {
         }
         match io.wait(&conn).await? {
             Io::Idle => break,
-            happened => io.apply(happened, &mut conn),
+            happened => io.apply(happened, &mut conn)?,
         }
     }
     io.close().await;

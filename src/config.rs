@@ -53,6 +53,11 @@ pub struct Config {
     pub close_timeout: Duration,
     /// Give up on an opening handshake that takes longer than this. Default 10 s.
     pub handshake_timeout: Option<Duration>,
+    /// Capacity an emptied receive or send buffer may keep for the next read or write.
+    /// Default 0: a connection with nothing buffered holds no buffers at all, so idle
+    /// connections cost no buffer memory, at one allocation per read (and per write) batch.
+    /// A server with few, busy connections may keep, say, 64 KiB.
+    pub retain_buffer: usize,
     /// permessage-deflate (RFC 7692): what a server accepts and a client offers; `None`
     /// turns it off. Default: on, with [`DeflateConfig::default`].
     ///
@@ -74,6 +79,7 @@ impl Default for Config {
             pong_timeout: Duration::from_secs(20),
             close_timeout: Duration::from_secs(5),
             handshake_timeout: Some(Duration::from_secs(10)),
+            retain_buffer: 0,
             #[cfg(feature = "deflate")]
             deflate: Some(crate::extensions::deflate::DeflateConfig::default()),
         }

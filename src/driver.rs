@@ -14,7 +14,7 @@
 //! let mut io = TokioDriver::new(stream)?;
 //! while !conn.should_close_transport() {
 //!     let happened = io.wait(&conn).await?;
-//!     io.apply(happened, &mut conn);
+//!     io.apply(happened, &mut conn)?;
 //!     let mut accept = false;
 //!     while let Some((event, tx)) = conn.next_event().unwrap_or(None) {
 //!         match event {
@@ -31,23 +31,36 @@
 //! # Ok(()) }
 //! ```
 
+use alloc::boxed::Box;
 use alloc::vec;
 use alloc::vec::Vec;
+use core::cell::RefCell;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::Poll;
+use std::io::ErrorKind;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 
 use crate::connection::{Connection, State};
+
+/// Size of the per-thread read buffer.
+const READ_SIZE: usize = 64 * 1024;
+
+std::thread_local! {
+    /// Every connection on a thread reads into this one buffer and hands the bytes straight
+    /// to its [`Connection`], so a driver holds no read buffer of its own.
+    static SCRATCH: RefCell<Vec<u8>> = RefCell::new(vec![0; READ_SIZE]);
+}
 
 /// What [`TokioDriver::wait`] saw; hand it to [`TokioDriver::apply`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Io {
-    /// `n` bytes were read into the driver's buffer.
-    Read(usize),
-    /// The peer closed its side.
-    Eof,
+    /// The socket is readable: [`apply`](TokioDriver::apply) reads it.
+    Readable,
     /// `n` bytes of pending output were written.
     Wrote(usize),
     /// A timer of the connection is due.
@@ -57,12 +70,16 @@ pub enum Io {
 }
 
 /// Moves bytes between a [`Connection`] and a [`TcpStream`].
+///
+/// It keeps no buffers: reads go through one buffer per thread straight into the connection,
+/// and writes come straight from [`Connection::pending_output`], all of it in one write.
 #[derive(Debug)]
 pub struct TokioDriver {
     stream: TcpStream,
-    buf: Vec<u8>,
     start: Instant,
     eof: bool,
+    /// The connection's next timer, while it has one.
+    sleep: Option<Pin<Box<Sleep>>>,
     /// Stop reading while this much output waits (backpressure). Default 1 MiB.
     pub high_water: usize,
 }
@@ -73,43 +90,82 @@ impl TokioDriver {
         stream.set_nodelay(true)?;
         Ok(Self {
             stream,
-            buf: vec![0; 16 * 1024],
             start: Instant::now(),
             eof: false,
+            sleep: None,
             high_water: 1 << 20,
         })
     }
 
     /// Waits until input arrives, some pending output is written, or the connection's next
-    /// timer is due. Reading pauses while [`Connection::buffered_amount`] is at least
-    /// `high_water`, so a peer that does not read cannot grow this end's memory.
+    /// timer is due. Pending output goes first, all of it in one write. Reading pauses while
+    /// [`Connection::buffered_amount`] is at least `high_water`, so a peer that does not read
+    /// cannot grow this end's memory.
     ///
     /// Borrows the connection only to look at it, so it can be raced in `tokio::select!`
     /// against other sources (a queue of messages to send, say).
     pub async fn wait(&mut self, conn: &Connection) -> std::io::Result<Io> {
         let deadline = conn.poll_timeout().map(|d| self.start + d);
+        match (deadline, self.sleep.as_mut()) {
+            (Some(d), Some(sleep)) if sleep.deadline() != d => sleep.as_mut().reset(d),
+            (Some(d), None) => self.sleep = Some(Box::pin(tokio::time::sleep_until(d))),
+            (None, Some(_)) => self.sleep = None,
+            _ => {}
+        }
         let pending = conn.pending_output();
         let read =
             !self.eof && conn.state() != State::Closed && conn.buffered_amount() < self.high_water;
-        let (mut rd, mut wr) = self.stream.split();
-        tokio::select! {
-            r = rd.read(&mut self.buf), if read => Ok(match r? {
-                0 => Io::Eof,
-                n => Io::Read(n),
-            }),
-            w = wr.write(pending), if !pending.is_empty() => Ok(Io::Wrote(w?)),
-            _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => Ok(Io::Timer),
-            else => Ok(Io::Idle),
-        }
+        let (stream, sleep) = (&self.stream, &mut self.sleep);
+        // Polls readiness directly instead of racing futures: nothing but the connection
+        // and the socket is kept across the await.
+        core::future::poll_fn(|cx| {
+            while !pending.is_empty() {
+                match stream.poll_write_ready(cx) {
+                    Poll::Ready(Ok(())) => match stream.try_write(pending) {
+                        Ok(n) => return Poll::Ready(Ok(Io::Wrote(n))),
+                        Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                        Err(e) => return Poll::Ready(Err(e)),
+                    },
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => break,
+                }
+            }
+            if read {
+                if let Poll::Ready(r) = stream.poll_read_ready(cx) {
+                    return Poll::Ready(r.map(|()| Io::Readable));
+                }
+            }
+            if let Some(sleep) = sleep.as_mut() {
+                if sleep.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Ok(Io::Timer));
+                }
+            } else if !read && pending.is_empty() {
+                return Poll::Ready(Ok(Io::Idle));
+            }
+            Poll::Pending
+        })
+        .await
     }
 
-    /// Feeds what [`wait`](Self::wait) saw to the connection.
-    pub fn apply(&mut self, io: Io, conn: &mut Connection) {
+    /// Feeds what [`wait`](Self::wait) saw to the connection: reads the socket (on
+    /// [`Io::Readable`]), acknowledges written output, or runs due timers.
+    pub fn apply(&mut self, io: Io, conn: &mut Connection) -> std::io::Result<()> {
         match io {
-            Io::Read(n) => conn.receive(&self.buf[..n]),
-            Io::Eof => {
-                self.eof = true;
-                conn.receive_eof();
+            Io::Readable => {
+                let read = SCRATCH.with_borrow_mut(|buf| -> std::io::Result<usize> {
+                    let n = self.stream.try_read(buf)?;
+                    conn.receive(&buf[..n]);
+                    Ok(n)
+                });
+                match read {
+                    Ok(0) => {
+                        self.eof = true;
+                        conn.receive_eof();
+                    }
+                    Ok(_) => {}
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                    Err(e) => return Err(e),
+                }
             }
             Io::Wrote(n) => conn.advance_output(n),
             Io::Timer => conn.handle_timeout(self.start.elapsed()),
@@ -121,6 +177,7 @@ impl TokioDriver {
         {
             conn.handle_timeout(self.start.elapsed());
         }
+        Ok(())
     }
 
     /// Writes everything pending.
@@ -134,11 +191,27 @@ impl TokioDriver {
     /// then reads until the peer closes or two seconds pass, so that unread input does not
     /// turn the close into a reset that could lose that frame.
     pub async fn close(mut self) {
-        let _ = self.stream.shutdown().await;
-        let buf = &mut self.buf;
         let stream = &mut self.stream;
-        let _ = tokio::time::timeout(Duration::from_secs(2), async {
-            while stream.read(buf).await.is_ok_and(|n| n > 0) {}
+        let _ = core::future::poll_fn(|cx| Pin::new(&mut *stream).poll_shutdown(cx)).await;
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let sleep = self
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        sleep.as_mut().reset(deadline);
+        let stream = &self.stream;
+        core::future::poll_fn(|cx| loop {
+            if sleep.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(());
+            }
+            match stream.poll_read_ready(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(_)) => return Poll::Ready(()),
+                Poll::Ready(Ok(())) => match SCRATCH.with_borrow_mut(|buf| stream.try_read(buf)) {
+                    Ok(0) => return Poll::Ready(()),
+                    Err(e) if e.kind() != ErrorKind::WouldBlock => return Poll::Ready(()),
+                    _ => {}
+                },
+            }
         })
         .await;
     }

@@ -257,7 +257,7 @@ async fn chat(
         tokio::select! {
             happened = io.wait(&conn) => match happened? {
                 Io::Idle => break,
-                happened => io.apply(happened, &mut conn),
+                happened => io.apply(happened, &mut conn)?,
             },
             Some(out) = inbox.recv(), if room_for_more => match out {
                 Out::Text(t) => conn.send_text(&t).unwrap_or(()),

@@ -150,9 +150,9 @@ fn default_rng() -> BoxRng {
 impl Connection {
     fn build(role: Role, state: State, hs: Handshake, config: Config, rng: Option<BoxRng>) -> Self {
         Self {
+            tx: Sender::new(role, state, rng, config.retain_buffer),
             config,
             rx: Receiver::new(hs),
-            tx: Sender::new(role, state, rng),
             last_activity: None,
             ping_sent: None,
             handshake_started: None,
@@ -223,10 +223,10 @@ impl Connection {
             options
         };
         options.write_request(url, &key, conn.tx.out_mut())?;
-        conn.rx.hs = Handshake::AwaitResponse {
+        conn.rx.hs = Handshake::AwaitResponse(alloc::boxed::Box::new(recv::AwaitingResponse {
             accept: accept_key(key.as_bytes()),
             options,
-        };
+        }));
         Ok(conn)
     }
 

@@ -1,5 +1,6 @@
 //! The receiving half: handshake parsing, frame decoding, reassembly, validation.
 
+use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
@@ -14,9 +15,6 @@ use crate::mask::apply_mask;
 use crate::utf8::{self, Utf8Validator};
 use crate::Status;
 
-/// Buffers larger than this are released once empty, so idle connections stay small.
-const RETAIN: usize = 64 * 1024;
-
 /// Where the opening handshake stands.
 pub(super) enum Handshake {
     /// Done (or never needed): frames follow.
@@ -24,12 +22,16 @@ pub(super) enum Handshake {
     /// Server: waiting for the client's request.
     AwaitRequest,
     /// Server: a request waits for `accept` or `reject`.
-    AwaitAnswer(PendingRequest),
-    /// Client: waiting for the server's response.
-    AwaitResponse {
-        accept: [u8; 28],
-        options: ClientOptions,
-    },
+    AwaitAnswer(Box<PendingRequest>),
+    /// Client: waiting for the server's response (boxed, like the request: an open
+    /// connection does not carry handshake state).
+    AwaitResponse(Box<AwaitingResponse>),
+}
+
+/// What a client checks the server's response against.
+pub(super) struct AwaitingResponse {
+    pub(super) accept: [u8; 28],
+    pub(super) options: ClientOptions,
 }
 
 /// What `accept` needs of a parsed request, kept so that it is not parsed twice.
@@ -135,7 +137,7 @@ pub(super) struct Receiver {
     carry_len: usize,
     /// permessage-deflate, once negotiated.
     #[cfg(feature = "deflate")]
-    pub(super) decompressor: Option<crate::extensions::deflate::Decompressor>,
+    pub(super) decompressor: Option<Box<crate::extensions::deflate::Decompressor>>,
     /// Whether the fragmented message in progress is compressed.
     #[cfg(feature = "deflate")]
     msg_compressed: bool,
@@ -226,16 +228,17 @@ impl Receiver {
             return Ok(None);
         }
         // Release consumed bytes. Only an empty buffer is reset here (O(1)); partial data is
-        // moved to the front in `receive`, once per read.
+        // moved to the front in `receive`, once per read. An empty buffer keeps at most
+        // `retain_buffer` bytes of capacity, so an idle connection holds no receive buffer.
         if self.pos == self.buf.len() {
             self.pos = 0;
-            if self.buf.capacity() > RETAIN {
+            if self.buf.capacity() > cfg.retain_buffer {
                 self.buf = Vec::new();
             } else {
                 self.buf.clear();
             }
         }
-        if self.msg.is_none() && self.msg_buf.capacity() > RETAIN {
+        if self.msg.is_none() && self.msg_buf.capacity() > cfg.retain_buffer {
             self.msg_buf = Vec::new();
         }
         if self.aborted {
@@ -256,7 +259,7 @@ impl Receiver {
                 }
                 return Ok(None);
             }
-            Handshake::AwaitResponse { .. } => return self.poll_response(tx, cfg),
+            Handshake::AwaitResponse(_) => return self.poll_response(tx, cfg),
         }
         let ready = match self.advance(tx, cfg) {
             Ok(Some(r)) => r,
@@ -283,7 +286,7 @@ impl Receiver {
                     }
                     protocols.push_str(p);
                 }
-                self.hs = Handshake::AwaitAnswer(PendingRequest {
+                self.hs = Handshake::AwaitAnswer(Box::new(PendingRequest {
                     head_len: req.head_len(),
                     key,
                     protocols,
@@ -291,7 +294,7 @@ impl Receiver {
                     deflate: cfg.deflate.as_ref().and_then(|d| {
                         crate::extensions::deflate::negotiate_server(req.extensions(), d)
                     }),
-                });
+                }));
                 Ok(Some(Event::Request(alloc::boxed::Box::new(req))))
             }
             Ok(Status::Partial) if self.eof => Ok(Some(abnormal(&mut self.done, tx))),
@@ -310,9 +313,10 @@ impl Receiver {
         tx: &mut Sender,
         cfg: &Config,
     ) -> Result<Option<Event<'a>>, Error> {
-        let Handshake::AwaitResponse { accept, options } = &self.hs else {
+        let Handshake::AwaitResponse(awaiting) = &self.hs else {
             return Ok(None);
         };
+        let AwaitingResponse { accept, options } = &**awaiting;
         match parse_response(&self.buf[self.pos..], accept, options, cfg) {
             Ok(Status::Complete(resp)) => {
                 #[cfg(feature = "deflate")]
@@ -883,7 +887,7 @@ fn client_deflate(
 /// Sets up both halves of permessage-deflate and allows RSV1.
 #[cfg(feature = "deflate")]
 fn enable_deflate(
-    decompressor: &mut Option<crate::extensions::deflate::Decompressor>,
+    decompressor: &mut Option<Box<crate::extensions::deflate::Decompressor>>,
     allowed_rsv: &mut u8,
     params: &crate::extensions::deflate::DeflateParams,
     tx: &mut Sender,
@@ -892,8 +896,8 @@ fn enable_deflate(
     use crate::extensions::deflate::{Compressor, Decompressor, DeflateConfig};
     let default = DeflateConfig::default();
     let config = cfg.deflate.as_ref().unwrap_or(&default);
-    tx.compressor = Compressor::new(params, tx.role, config);
-    *decompressor = Some(Decompressor::new(params, tx.role));
+    tx.compressor = Compressor::new(params, tx.role, config).map(Box::new);
+    *decompressor = Some(Box::new(Decompressor::new(params, tx.role)));
     *allowed_rsv |= crate::frame::RSV1;
 }
 

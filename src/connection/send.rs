@@ -25,6 +25,8 @@ pub struct Sender {
     pub(super) state: State,
     out: Vec<u8>,
     out_pos: usize,
+    /// Capacity an emptied `out` keeps ([`Config::retain_buffer`](crate::Config)).
+    retain: usize,
     pub(super) close_sent: bool,
     /// The kind of the fragmented message being sent, if any.
     fragmenting: Option<OpCode>,
@@ -35,7 +37,7 @@ pub struct Sender {
     pub(super) close_started: Option<Duration>,
     /// permessage-deflate, once negotiated.
     #[cfg(feature = "deflate")]
-    pub(super) compressor: Option<crate::extensions::deflate::Compressor>,
+    pub(super) compressor: Option<alloc::boxed::Box<crate::extensions::deflate::Compressor>>,
     /// Whether the fragmented message being sent is compressed.
     #[cfg(feature = "deflate")]
     fragment_compressed: bool,
@@ -55,12 +57,13 @@ impl core::fmt::Debug for Sender {
 }
 
 impl Sender {
-    pub(super) fn new(role: Role, state: State, rng: Option<BoxRng>) -> Self {
+    pub(super) fn new(role: Role, state: State, rng: Option<BoxRng>, retain: usize) -> Self {
         Self {
             role,
             state,
             out: Vec::new(),
             out_pos: 0,
+            retain,
             close_sent: false,
             fragmenting: None,
             rng,
@@ -270,8 +273,7 @@ impl Sender {
     pub fn advance_output(&mut self, n: usize) {
         self.out_pos = (self.out_pos + n).min(self.out.len());
         if self.out_pos == self.out.len() {
-            self.out.clear();
-            self.out_pos = 0;
+            self.reset_out();
         } else if self.out_pos > 64 * 1024 && self.out_pos * 2 > self.out.len() {
             self.out.drain(..self.out_pos);
             self.out_pos = 0;
@@ -281,7 +283,16 @@ impl Sender {
     /// Moves all pending output into `dst` (appending), as if it was written.
     pub fn take_output(&mut self, dst: &mut Vec<u8>) {
         dst.extend_from_slice(&self.out[self.out_pos..]);
-        self.out.clear();
+        self.reset_out();
+    }
+
+    /// Empties `out`, keeping at most `retain` bytes of capacity.
+    fn reset_out(&mut self) {
+        if self.out.capacity() > self.retain {
+            self.out = Vec::new();
+        } else {
+            self.out.clear();
+        }
         self.out_pos = 0;
     }
 
