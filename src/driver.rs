@@ -32,9 +32,6 @@
 //! ```
 
 use alloc::boxed::Box;
-use alloc::vec;
-use alloc::vec::Vec;
-use core::cell::RefCell;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::Poll;
@@ -47,14 +44,11 @@ use tokio::time::{Instant, Sleep};
 
 use crate::connection::{Connection, State};
 
-/// Size of the per-thread read buffer.
-const READ_SIZE: usize = 64 * 1024;
-
-std::thread_local! {
-    /// Every connection on a thread reads into this one buffer and hands the bytes straight
-    /// to its [`Connection`], so a driver holds no read buffer of its own.
-    static SCRATCH: RefCell<Vec<u8>> = RefCell::new(vec![0; READ_SIZE]);
-}
+/// Room made in the connection's receive buffer for one read: it starts small (a small
+/// allocation is cheap, and most reads are small), doubles while reads fill it, and halves
+/// when they use less than a quarter of it.
+const MIN_READ: u32 = 4 * 1024;
+const MAX_READ: u32 = 256 * 1024;
 
 /// What [`TokioDriver::wait`] saw; hand it to [`TokioDriver::apply`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,13 +65,16 @@ pub enum Io {
 
 /// Moves bytes between a [`Connection`] and a [`TcpStream`].
 ///
-/// It keeps no buffers: reads go through one buffer per thread straight into the connection,
-/// and writes come straight from [`Connection::pending_output`], all of it in one write.
+/// It keeps no buffers: reads go straight into the connection's receive buffer
+/// ([`Connection::receive_into`]), and writes come straight from
+/// [`Connection::pending_output`], all of it in one write.
 #[derive(Debug)]
 pub struct TokioDriver {
     stream: TcpStream,
     start: Instant,
     eof: bool,
+    /// Room for the next read (between MIN_READ and MAX_READ).
+    room: u32,
     /// The connection's next timer, while it has one.
     sleep: Option<Pin<Box<Sleep>>>,
     /// Stop reading while this much output waits (backpressure). Default 1 MiB.
@@ -92,6 +89,7 @@ impl TokioDriver {
             stream,
             start: Instant::now(),
             eof: false,
+            room: MIN_READ,
             sleep: None,
             high_water: 1 << 20,
         })
@@ -152,11 +150,15 @@ impl TokioDriver {
     pub fn apply(&mut self, io: Io, conn: &mut Connection) -> std::io::Result<()> {
         match io {
             Io::Readable => {
-                let read = SCRATCH.with_borrow_mut(|buf| -> std::io::Result<usize> {
-                    let n = self.stream.try_read(buf)?;
-                    conn.receive(&buf[..n]);
-                    Ok(n)
-                });
+                let (stream, room) = (&self.stream, self.room as usize);
+                let read = conn.receive_into(room, |buf| stream.try_read_buf(buf));
+                if let Ok(n) = read {
+                    if n >= room {
+                        self.room = (self.room * 2).min(MAX_READ);
+                    } else if n < room / 4 {
+                        self.room = (self.room / 2).max(MIN_READ);
+                    }
+                }
                 match read {
                     Ok(0) => {
                         self.eof = true;
@@ -206,7 +208,7 @@ impl TokioDriver {
             match stream.poll_read_ready(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Err(_)) => return Poll::Ready(()),
-                Poll::Ready(Ok(())) => match SCRATCH.with_borrow_mut(|buf| stream.try_read(buf)) {
+                Poll::Ready(Ok(())) => match stream.try_read(&mut [0; 512]) {
                     Ok(0) => return Poll::Ready(()),
                     Err(e) if e.kind() != ErrorKind::WouldBlock => return Poll::Ready(()),
                     _ => {}

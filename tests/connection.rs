@@ -892,3 +892,24 @@ fn accept_refuses_an_empty_or_unoffered_protocol() {
     s.accept(&AcceptOptions::new()).unwrap();
     assert!(s.pending_output().starts_with(b"HTTP/1.1 101 "));
 }
+
+#[test]
+#[should_panic(expected = "bytes may only be appended")]
+fn receive_into_refuses_a_closure_that_removes_bytes() {
+    let mut conn = Connection::open(Role::Server, Config::default());
+    let frame = client_frame(true, 2, b"partial frame");
+    conn.receive(&frame[..5]);
+    conn.receive_into(16, |buf| buf.clear());
+}
+
+#[test]
+fn receive_into_after_close_drops_the_bytes() {
+    let mut conn = Connection::open(Role::Server, Config::default());
+    feed(&mut conn, &client_frame(true, 8, &1000u16.to_be_bytes()));
+    assert_eq!(conn.state(), State::Closed);
+    conn.receive_into(16, |buf| {
+        buf.extend_from_slice(&client_frame(true, 1, b"late"))
+    });
+    assert_eq!(conn.buffered_input(), 0);
+    assert!(conn.next_event().unwrap().is_none());
+}

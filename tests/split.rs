@@ -173,6 +173,18 @@ proptest! {
             bytewise.extend(feed(&mut one, std::slice::from_ref(b)));
         }
         prop_assert_eq!(&whole, &bytewise);
+        // The same pieces appended in place with receive_into, with any room asked for.
+        let mut into = Connection::open(Role::Server, Config::default());
+        let mut evs = vec![];
+        for (i, (a, b)) in pieces(bytes.len(), &cuts, None).into_iter().enumerate() {
+            let n = into.receive_into(i * 7 % 50, |buf| {
+                buf.extend_from_slice(&bytes[a..b]);
+                b - a
+            });
+            prop_assert_eq!(n, b - a);
+            evs.extend(drain(&mut into));
+        }
+        prop_assert_eq!(&whole, &evs);
     }
 
     /// Arbitrary bytes never panic, in either role or mode, and an error always comes with

@@ -272,6 +272,32 @@ impl Connection {
         self.rx.receive(data);
     }
 
+    /// Lets the transport append received bytes straight to the connection's buffer, saving
+    /// the copy [`receive`](Self::receive) makes: `fill` gets the buffer with at least `room`
+    /// bytes of spare capacity and must only append to it (a read into spare capacity, such
+    /// as tokio's `try_read_buf` or `Read::read_to_end`'s). Returns what `fill` returns.
+    ///
+    /// Bytes appended after the connection closed are dropped.
+    ///
+    /// ```
+    /// # use rfc6455::{Config, Connection, Role};
+    /// let mut conn = Connection::open(Role::Server, Config::default());
+    /// let wire = [0x82, 0x82, 1, 2, 3, 4, 0x0b, 0x0f]; // a masked binary frame [10, 13]
+    /// let n = conn.receive_into(4096, |buf| {
+    ///     buf.extend_from_slice(&wire); // e.g. stream.try_read_buf(buf)
+    ///     wire.len()
+    /// });
+    /// assert_eq!(n, 8);
+    /// assert!(matches!(conn.next_event(), Ok(Some((rfc6455::Event::Binary(&[10, 13]), _)))));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `fill` removes bytes from the buffer instead of appending.
+    pub fn receive_into<R>(&mut self, room: usize, fill: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+        self.rx.receive_into(room, fill)
+    }
+
     /// Tells the connection that the transport reached end of file (the peer closed it).
     ///
     /// Once buffered bytes are processed, a connection that had no closing handshake yields

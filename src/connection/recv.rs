@@ -179,7 +179,48 @@ impl Receiver {
             self.buf.drain(..self.pos);
             self.pos = 0;
         }
+        self.reserve(data.len());
         self.buf.extend_from_slice(data);
+    }
+
+    /// Makes room for `room` more bytes, or for the rest of a frame that has begun (up to
+    /// 1 MiB), allocated exactly: a large frame's buffer does not double past what it needs
+    /// (which also keeps it below the allocator's mmap threshold for common sizes).
+    fn reserve(&mut self, room: usize) {
+        let mut want = room;
+        if matches!(self.hs, Handshake::Done) && self.stream.is_none() {
+            if let Ok(Status::Complete((h, hlen))) = FrameHeader::parse(&self.buf) {
+                let missing = (hlen as u64 + h.payload_len).saturating_sub(self.buf.len() as u64);
+                want = want.max(missing.min(1 << 20) as usize);
+            }
+        }
+        if self.buf.capacity() - self.buf.len() < want {
+            self.buf.reserve_exact(want);
+        }
+    }
+
+    pub(super) fn receive_into<R>(
+        &mut self,
+        room: usize,
+        fill: impl FnOnce(&mut Vec<u8>) -> R,
+    ) -> R {
+        if self.pos > 0 {
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+        }
+        self.reserve(room);
+        let before = self.buf.len();
+        let r = fill(&mut self.buf);
+        assert!(
+            self.buf.len() >= before,
+            "Connection::receive_into: bytes may only be appended"
+        );
+        if self.done || self.eof {
+            self.buf.truncate(before);
+        } else if self.buf.len() > before {
+            self.activity = true;
+        }
+        r
     }
 
     pub(super) fn receive_eof(&mut self) {
