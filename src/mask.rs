@@ -20,36 +20,62 @@
 #[inline]
 pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
     let key = rotate_key(key, offset);
-    let word = u64::from_ne_bytes([
-        key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3],
-    ]);
+    let half = u64::from(u32::from_le_bytes(key));
+    let word = half | half << 32;
+    if buf.len() < 32 {
+        // Small payloads (most messages): no set-up, a word at a time.
+        return mask_tail(buf, word, key);
+    }
     let mut chunks = buf.chunks_exact_mut(32);
     for chunk in &mut chunks {
         for lane in chunk.chunks_exact_mut(8) {
-            let mut bytes = [0u8; 8];
-            bytes.copy_from_slice(lane);
-            lane.copy_from_slice(&(u64::from_ne_bytes(bytes) ^ word).to_ne_bytes());
+            xor_lane(lane, word);
         }
     }
-    let rest = chunks.into_remainder();
-    let mut lanes = rest.chunks_exact_mut(8);
+    mask_tail(chunks.into_remainder(), word, key);
+}
+
+/// [`apply_mask`] from offset 0, inlined into the caller: for the small frames of the
+/// receive fast path, where a call costs as much as the work.
+#[inline(always)]
+pub(crate) fn apply_mask_inline(buf: &mut [u8], key: [u8; 4]) {
+    let half = u64::from(u32::from_le_bytes(key));
+    mask_tail_words(buf, half | half << 32, key);
+}
+
+/// Masks fewer than 32 bytes that start at `key[0]`.
+#[inline(always)]
+fn mask_tail(buf: &mut [u8], word: u64, key: [u8; 4]) {
+    mask_tail_words(buf, word, key);
+}
+
+/// Masks `buf`, which starts at `key[0]`, a word at a time.
+#[inline(always)]
+fn mask_tail_words(buf: &mut [u8], word: u64, key: [u8; 4]) {
+    let mut lanes = buf.chunks_exact_mut(8);
     for lane in &mut lanes {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(lane);
-        lane.copy_from_slice(&(u64::from_ne_bytes(bytes) ^ word).to_ne_bytes());
+        xor_lane(lane, word);
     }
-    // Every full chunk and lane is a multiple of 4 bytes long, so the tail starts at key[0].
+    // Every lane is a multiple of 4 bytes long, so the tail starts at key[0].
     for (i, b) in lanes.into_remainder().iter_mut().enumerate() {
         *b ^= key[i & 3];
     }
 }
 
+#[inline(always)]
+fn xor_lane(lane: &mut [u8], word: u64) {
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(lane);
+    lane.copy_from_slice(&(u64::from_le_bytes(bytes) ^ word).to_le_bytes());
+}
+
 /// The key as seen from payload byte `offset`.
 #[inline]
 fn rotate_key(key: [u8; 4], offset: usize) -> [u8; 4] {
-    let mut k = key;
-    k.rotate_left(offset & 3);
-    k
+    // Byte i of the result is key[(i + offset) % 4]: a rotation of the little-endian word.
+    u32::from_le_bytes(key)
+        .rotate_right(8 * (offset & 3) as u32)
+        .to_le_bytes()
 }
 
 #[cfg(test)]

@@ -268,6 +268,16 @@ impl Receiver {
         if self.done {
             return Ok(None);
         }
+        if let Some((kind, start, end)) = self.small_frame(tx.role, cfg) {
+            let payload = &self.buf[start..end];
+            return Ok(Some(match kind {
+                Kind::Binary => Event::Binary(payload),
+                Kind::Text => Event::Text(
+                    utf8::to_str(payload)
+                        .map_err(|_| fail(&mut self.done, tx, ProtocolError::InvalidUtf8))?,
+                ),
+            }));
+        }
         // Release consumed bytes. Only an empty buffer is reset here (O(1)); partial data is
         // moved to the front in `receive`, once per read. An empty buffer keeps at most
         // `retain_buffer` bytes of capacity, so an idle connection holds no receive buffer.
@@ -308,6 +318,61 @@ impl Receiver {
             Err(e) => return Err(fail(&mut self.done, tx, e)),
         };
         self.materialize(ready, tx).map(Some)
+    }
+
+    /// The fast path for the common case: a complete, unfragmented, uncompressed text or
+    /// binary frame of up to 64 KiB, outside any fragmented message, in message mode. It checks
+    /// what the general path checks (RSV bits, masking by role, size limits; UTF-8 when the
+    /// event is materialized) and leaves anything else to it.
+    #[inline]
+    fn small_frame(&mut self, role: Role, cfg: &Config) -> Option<(Kind, usize, usize)> {
+        // (Streaming state exists only with Delivery::Streaming, which the config fixes.)
+        if !matches!(self.hs, Handshake::Done)
+            || self.msg.is_some()
+            || self.aborted
+            || self.unmasked != 0
+            || cfg.delivery != Delivery::Messages
+        {
+            return None;
+        }
+        let avail = self.buf.get(self.pos..)?;
+        let [b0, b1, ..] = *avail else {
+            return None;
+        };
+        let kind = match b0 {
+            0x81 => Kind::Text,
+            0x82 => Kind::Binary,
+            _ => return None,
+        };
+        let masked = b1 & 0x80 != 0;
+        if masked != (role == Role::Server) {
+            return None;
+        }
+        let (plen, mut hlen) = match b1 & 0x7f {
+            126 => (u16::from_be_bytes([*avail.get(2)?, *avail.get(3)?]) as usize, 4),
+            127 => return None,
+            n => (n as usize, 2),
+        };
+        if plen > cfg.max_frame_size || plen > cfg.max_message_size {
+            return None;
+        }
+        let key = if masked {
+            let key: [u8; 4] = avail.get(hlen..hlen + 4)?.try_into().ok()?;
+            hlen += 4;
+            Some(key)
+        } else {
+            None
+        };
+        if avail.len() < hlen + plen {
+            return None;
+        }
+        let start = self.pos + hlen;
+        let end = start + plen;
+        if let Some(key) = key {
+            crate::mask::apply_mask_inline(&mut self.buf[start..end], key);
+        }
+        self.pos = end;
+        Some((kind, start, end))
     }
 
     fn poll_request<'a>(
