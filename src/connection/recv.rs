@@ -349,7 +349,10 @@ impl Receiver {
             return None;
         }
         let (plen, mut hlen) = match b1 & 0x7f {
-            126 => (u16::from_be_bytes([*avail.get(2)?, *avail.get(3)?]) as usize, 4),
+            126 => (
+                u16::from_be_bytes([*avail.get(2)?, *avail.get(3)?]) as usize,
+                4,
+            ),
             127 => return None,
             n => (n as usize, 2),
         };

@@ -29,8 +29,27 @@ impl<'a> ExtensionOffer<'a> {
     }
 }
 
+/// RFC 7230 `tchar`s as a bit set over the ASCII range.
+const TCHAR: u128 = {
+    let mut set = 0u128;
+    let mut b = 0u8;
+    while b < 128 {
+        let special = matches!(
+            b,
+            b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_'
+                | b'`' | b'|' | b'~'
+        );
+        if b.is_ascii_alphanumeric() || special {
+            set |= 1 << b;
+        }
+        b += 1;
+    }
+    set
+};
+
+#[inline]
 fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+    b < 128 && TCHAR >> b & 1 == 1
 }
 
 fn is_ws(b: u8) -> bool {

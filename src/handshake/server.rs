@@ -3,10 +3,11 @@
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use base64::Engine as _;
+use core::mem::MaybeUninit;
 
 use super::{
-    accept_key, check_header, convert_headers, find_header, header_list, headers_have_token,
-    map_httparse, write_header, write_headers, Header, HEADER_CAP,
+    accept_key, check_header, convert_headers, find_header, has_token, header_list, map_httparse,
+    write_header, write_headers, Header, HEADER_CAP,
 };
 use crate::config::Config;
 use crate::error::HandshakeError;
@@ -45,9 +46,10 @@ impl<'a> Request<'a> {
     /// ```
     pub fn parse(buf: &'a [u8], config: &Config) -> Result<Status<Self>, HandshakeError> {
         let max_headers = config.max_headers.min(HEADER_CAP);
-        let mut storage = [httparse::EMPTY_HEADER; HEADER_CAP];
-        let mut req = httparse::Request::new(&mut storage[..max_headers]);
-        let head_len = match req.parse(buf) {
+        // Uninitialized header slots: httparse fills only what it parses (no 8 KiB memset).
+        let mut storage = [const { MaybeUninit::<httparse::Header<'a>>::uninit() }; HEADER_CAP];
+        let mut req = httparse::Request::new(&mut []);
+        let head_len = match req.parse_with_uninit_headers(buf, &mut storage[..max_headers]) {
             Ok(httparse::Status::Complete(n)) => n,
             Ok(httparse::Status::Partial) => {
                 return if buf.len() > config.max_handshake_size {
@@ -69,42 +71,60 @@ impl<'a> Request<'a> {
         }
         let target = req.path.unwrap_or("/");
         let headers = convert_headers(req.headers);
-        let host = find_header(&headers, "host")
+        // One pass over the headers, telling names apart by length first.
+        let (mut host, mut origin) = (None, None);
+        let (mut upgrade, mut connection) = (false, false);
+        let (mut version, mut versions, mut key, mut keys) = (None, 0, None, 0);
+        let mut ext_headers = 0;
+        for h in &headers {
+            let name = h.name.as_bytes();
+            let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
+            match name.len() {
+                4 if host.is_none() && is("host") => host = Some(h.value),
+                6 if origin.is_none() && is("origin") => origin = Some(h.value),
+                7 if is("upgrade") => upgrade |= has_token(h.value, "websocket"),
+                10 if is("connection") => connection |= has_token(h.value, "upgrade"),
+                17 if is("sec-websocket-key") => {
+                    key = Some(h.value);
+                    keys += 1;
+                }
+                21 if is("sec-websocket-version") => {
+                    version = Some(h.value);
+                    versions += 1;
+                }
+                24 if is("sec-websocket-extensions") => ext_headers += 1,
+                _ => {}
+            }
+        }
+        let host = host
             .and_then(|v| core::str::from_utf8(v).ok())
             .filter(|h| !h.is_empty())
             .ok_or(HandshakeError::MissingHost)?;
-        if !headers_have_token(&headers, "upgrade", "websocket") {
+        if !upgrade {
             return Err(HandshakeError::NoUpgradeWebsocket);
         }
-        if !headers_have_token(&headers, "connection", "upgrade") {
+        if !connection {
             return Err(HandshakeError::NoConnectionUpgrade);
         }
-        let mut versions = headers
-            .iter()
-            .filter(|h| h.name.eq_ignore_ascii_case("sec-websocket-version"));
-        match (versions.next(), versions.next()) {
-            (Some(v), None) if v.value == b"13" => {}
-            _ => return Err(HandshakeError::UnsupportedVersion),
+        if versions != 1 || version != Some(b"13".as_slice()) {
+            return Err(HandshakeError::UnsupportedVersion);
         }
-        let mut keys = headers
-            .iter()
-            .filter(|h| h.name.eq_ignore_ascii_case("sec-websocket-key"));
-        let key = match (keys.next(), keys.next()) {
-            (Some(k), None) => k.value,
+        let key = match key {
+            Some(k) if keys == 1 && k.len() == 24 => k,
             _ => return Err(HandshakeError::InvalidKey),
         };
         let mut decoded = [0u8; 18];
         match base64::engine::general_purpose::STANDARD.decode_slice(key, &mut decoded) {
-            Ok(16) if key.len() == 24 => {}
+            Ok(16) => {}
             _ => return Err(HandshakeError::InvalidKey),
         }
         // Base64 is ASCII, so this cannot fail once decoding succeeded.
         let key = core::str::from_utf8(key).map_err(|_| HandshakeError::InvalidKey)?;
-        let origin = find_header(&headers, "origin").and_then(|v| core::str::from_utf8(v).ok());
+        let origin = origin.and_then(|v| core::str::from_utf8(v).ok());
         let mut extensions = Vec::new();
         for h in headers
             .iter()
-            .filter(|h| h.name.eq_ignore_ascii_case("sec-websocket-extensions"))
+            .filter(|h| ext_headers > 0 && h.name.eq_ignore_ascii_case("sec-websocket-extensions"))
         {
             let v =
                 core::str::from_utf8(h.value).map_err(|_| HandshakeError::MalformedExtensions)?;
@@ -202,6 +222,8 @@ pub(crate) fn write_accept_response(
     out: &mut Vec<u8>,
 ) -> Result<(), HandshakeError> {
     let start = out.len();
+    // The usual response fits; reserving once avoids regrowing the buffer header by header.
+    out.reserve(160 + options.protocol.as_ref().map_or(0, |p| p.len() + 26));
     out.extend_from_slice(
         b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ",
     );
