@@ -87,6 +87,9 @@ fn no_deflate() -> Config {
     {
         c.deflate = None;
     }
+    if std::env::var_os("RETAIN").is_some() {
+        c.retain_buffer = 4 << 20;
+    }
     c.max_message_size = 64 << 20;
     c
 }

@@ -44,11 +44,19 @@ use tokio::time::{Instant, Sleep};
 
 use crate::connection::{Connection, State};
 
-/// Room made in the connection's receive buffer for one read: it starts small (a small
-/// allocation is cheap, and most reads are small), doubles while reads fill it, and halves
-/// when they use less than a quarter of it.
-const MIN_READ: u32 = 4 * 1024;
-const MAX_READ: u32 = 256 * 1024;
+/// Size of the per-thread read buffer, used between frames.
+const READ_SIZE: usize = 64 * 1024;
+/// Least and most room made for a read straight into the connection's buffer (the
+/// connection also makes room for the whole frame when its header has arrived).
+const MIN_READ: usize = 4 * 1024;
+const MAX_READ: usize = 256 * 1024;
+
+std::thread_local! {
+    /// Every connection on a thread reads into this one buffer between frames, so a driver
+    /// holds no read buffer of its own.
+    static SCRATCH: core::cell::RefCell<alloc::vec::Vec<u8>> =
+        core::cell::RefCell::new(alloc::vec![0; READ_SIZE]);
+}
 
 /// What [`TokioDriver::wait`] saw; hand it to [`TokioDriver::apply`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,16 +73,17 @@ pub enum Io {
 
 /// Moves bytes between a [`Connection`] and a [`TcpStream`].
 ///
-/// It keeps no buffers: reads go straight into the connection's receive buffer
-/// ([`Connection::receive_into`]), and writes come straight from
+/// It keeps no buffers: between frames, reads go through one buffer per thread and the
+/// connection copies only what arrived; inside a large frame, they go straight into the
+/// connection's buffer ([`Connection::receive_into`]). Writes come straight from
 /// [`Connection::pending_output`], all of it in one write.
 #[derive(Debug)]
 pub struct TokioDriver {
     stream: TcpStream,
     start: Instant,
     eof: bool,
-    /// Room for the next read (between MIN_READ and MAX_READ).
-    room: u32,
+    /// Bytes the last read returned: bulk traffic reads straight into the connection.
+    last_read: usize,
     /// The connection's next timer, while it has one.
     sleep: Option<Pin<Box<Sleep>>>,
     /// Stop reading while this much output waits (backpressure). Default 1 MiB.
@@ -89,7 +98,7 @@ impl TokioDriver {
             stream,
             start: Instant::now(),
             eof: false,
-            room: MIN_READ,
+            last_read: 0,
             sleep: None,
             high_water: 1 << 20,
         })
@@ -150,14 +159,24 @@ impl TokioDriver {
     pub fn apply(&mut self, io: Io, conn: &mut Connection) -> std::io::Result<()> {
         match io {
             Io::Readable => {
-                let (stream, room) = (&self.stream, self.room as usize);
-                let read = conn.receive_into(room, |buf| stream.try_read_buf(buf));
+                let stream = &self.stream;
+                let read = if conn.buffered_input() == 0 && self.last_read < READ_SIZE / 2 {
+                    // Small reads between frames: read into the thread's buffer and let the
+                    // connection copy only what arrived (an exact, usually small allocation).
+                    SCRATCH.with_borrow_mut(|buf| {
+                        let n = stream.try_read(buf)?;
+                        conn.receive(&buf[..n]);
+                        Ok(n)
+                    })
+                } else {
+                    // Inside a frame, or bulk traffic: read straight into the connection's
+                    // buffer, which makes room for the rest of the frame once its header
+                    // has arrived.
+                    let room = (self.last_read * 2).clamp(MIN_READ, MAX_READ);
+                    conn.receive_into(room, |buf| stream.try_read_buf(buf))
+                };
                 if let Ok(n) = read {
-                    if n >= room {
-                        self.room = (self.room * 2).min(MAX_READ);
-                    } else if n < room / 4 {
-                        self.room = (self.room / 2).max(MIN_READ);
-                    }
+                    self.last_read = n;
                 }
                 match read {
                     Ok(0) => {

@@ -56,9 +56,17 @@ fn mask_tail_words(buf: &mut [u8], word: u64, key: [u8; 4]) {
     for lane in &mut lanes {
         xor_lane(lane, word);
     }
-    // Every lane is a multiple of 4 bytes long, so the tail starts at key[0].
-    for (i, b) in lanes.into_remainder().iter_mut().enumerate() {
-        *b ^= key[i & 3];
+    // Every lane is a multiple of 4 bytes long, so the rest (< 8 bytes) starts at key[0].
+    let mut rest = lanes.into_remainder();
+    if rest.len() >= 4 {
+        let (half, tail) = rest.split_at_mut(4);
+        let mut bytes = [0u8; 4];
+        bytes.copy_from_slice(half);
+        half.copy_from_slice(&(u32::from_le_bytes(bytes) ^ u32::from_le_bytes(key)).to_le_bytes());
+        rest = tail;
+    }
+    for (b, k) in rest.iter_mut().zip(key) {
+        *b ^= k;
     }
 }
 

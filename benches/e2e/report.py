@@ -6,8 +6,8 @@ from collections import OrderedDict
 
 path = sys.argv[1] if len(sys.argv) > 1 else "target/e2e.jsonl"
 runs = [json.loads(line) for line in open(path) if line.strip()]
-servers = list(OrderedDict.fromkeys(r["label"] for r in runs))
 load = [r for r in runs if r["mode"] == "load"]
+servers = list(OrderedDict.fromkeys(r["label"] for r in load))
 
 
 def size(n):
@@ -36,10 +36,10 @@ for depth in sorted({r["depth"] for r in load}, reverse=True):
           lambda r: f"{r['server_cpu_ns_per_msg'] / 1000:.2f}" if r["server_cpu_ns_per_msg"] is not None else "?")
     table("round trip p50 / p99 (µs)", depth, lambda r: f"{r['p50_us']:.0f} / {r['p99_us']:.0f}")
 
-idle = {r["label"]: r for r in runs if r["mode"] == "idle"}
+idle = OrderedDict((r["label"], r) for r in runs if r["mode"] == "idle")
 if idle:
     n = next(iter(idle.values()))["conns"]
     print(f"\nresident memory per idle connection ({n} connections, after one 1 KiB echo each)\n")
-    print("| " + " | ".join(servers) + " |")
-    print("|---" * len(servers) + "|")
-    print("| " + " | ".join(f"{idle[s]['bytes_per_conn']:.0f} B" if s in idle else "–" for s in servers) + " |")
+    print("| " + " | ".join(idle) + " |")
+    print("|---" * len(idle) + "|")
+    print("| " + " | ".join(f"{r['bytes_per_conn']:.0f} B" for r in idle.values()) + " |")

@@ -41,11 +41,12 @@ command_for() {
         fastwebsockets) echo "$bin/echo_fastwebsockets 127.0.0.1:9103" ;;
         tokio-websockets) echo "$bin/echo_tokio_websockets 127.0.0.1:9104" ;;
         uws) [ -n "$uws" ] && echo "$uws" ;;
+        idle-floor) echo "$bin/idle_floor 127.0.0.1:9106" ;;
     esac
 }
 port_for() {
     case $1 in
-        rfc6455) echo 9101 ;; tokio-tungstenite) echo 9102 ;; fastwebsockets) echo 9103 ;;
+        rfc6455) echo 9101 ;; tokio-tungstenite) echo 9102 ;; fastwebsockets) echo 9103 ;; idle-floor) echo 9106 ;;
         tokio-websockets) echo 9104 ;; uws) echo 9105 ;;
     esac
 }
@@ -89,4 +90,12 @@ for server in $SERVERS; do
         --label "$server" | tee -a "$out" >&2
     stop
 done
+# For reference: tokio's own cost per idle connection (a task that holds only its socket).
+if [ -z "${NO_FLOOR:-}" ]; then
+    echo "== tokio floor" >&2
+    start idle-floor
+    taskset -c "$LOAD_CPU" "$bin/loadgen" idle --addr 127.0.0.1:9106 --conns "$IDLE" --pid "$pid" \
+        --label "tokio floor" | tee -a "$out" >&2
+    stop
+fi
 python3 "$here/report.py" "$out"

@@ -71,6 +71,8 @@ pub const REQUEST: &[u8] = b"GET /fuzz HTTP/1.1\r\nHost: 127.0.0.1:9001\r\nUpgra
 pub enum Op {
     /// Raw bytes from the peer.
     Receive(Vec<u8>),
+    /// Raw bytes from the peer, appended in place with `receive_into` and this much room.
+    ReceiveInto(Vec<u8>, u16),
     /// A frame from the peer, built from fields (masked as the peer's role requires unless
     /// `wrong_mask`), so that the fuzzer gets past the framing layer easily.
     ReceiveFrame {
@@ -306,6 +308,13 @@ pub fn run_session(role: Role, session: Session) {
     for op in session.ops {
         match op {
             Op::Receive(bytes) => conn.receive(&bytes),
+            Op::ReceiveInto(bytes, room) => {
+                let n = conn.receive_into(usize::from(room), |buf| {
+                    buf.extend_from_slice(&bytes);
+                    bytes.len()
+                });
+                assert_eq!(n, bytes.len());
+            }
             Op::ReceiveFrame {
                 fin,
                 rsv,

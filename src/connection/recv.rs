@@ -179,21 +179,47 @@ impl Receiver {
             self.buf.drain(..self.pos);
             self.pos = 0;
         }
-        self.reserve(data.len());
+        if self.buf.is_empty() {
+            // Room for the whole frame that `data` starts, so later reads do not regrow it.
+            self.reserve_for(data, data.len());
+        } else {
+            self.reserve(data.len());
+        }
         self.buf.extend_from_slice(data);
     }
 
     /// Makes room for `room` more bytes, or for the rest of a frame that has begun (up to
-    /// 1 MiB), allocated exactly: a large frame's buffer does not double past what it needs
-    /// (which also keeps it below the allocator's mmap threshold for common sizes).
+    /// [`AHEAD`] bytes), allocated exactly: a large frame's buffer does not double past what
+    /// it needs (which also keeps it below the allocator's mmap threshold for common sizes).
     fn reserve(&mut self, room: usize) {
-        let mut want = room;
-        if matches!(self.hs, Handshake::Done) && self.stream.is_none() {
-            if let Ok(Status::Complete((h, hlen))) = FrameHeader::parse(&self.buf) {
-                let missing = (hlen as u64 + h.payload_len).saturating_sub(self.buf.len() as u64);
-                want = want.max(missing.min(1 << 20) as usize);
-            }
+        let missing = self.frame_missing(self.buf.len());
+        self.grow(room.max(missing));
+    }
+
+    /// [`reserve`](Self::reserve) for an empty buffer about to receive `data`.
+    fn reserve_for(&mut self, data: &[u8], room: usize) {
+        let total = match self.frame_state_allows_hint() {
+            true => frame_total(data).map_or(0, |t| t.min(data.len() as u64 + AHEAD) as usize),
+            false => 0,
+        };
+        self.grow(room.max(total));
+    }
+
+    fn frame_state_allows_hint(&self) -> bool {
+        matches!(self.hs, Handshake::Done) && self.stream.is_none()
+    }
+
+    /// Bytes still missing from the frame that starts the buffer (0 if unknown), up to `AHEAD`.
+    fn frame_missing(&self, len: usize) -> usize {
+        if !self.frame_state_allows_hint() {
+            return 0;
         }
+        frame_total(&self.buf).map_or(0, |total| {
+            total.saturating_sub(len as u64).min(AHEAD) as usize
+        })
+    }
+
+    fn grow(&mut self, want: usize) {
         if self.buf.capacity() - self.buf.len() < want {
             self.buf.reserve_exact(want);
         }
@@ -967,6 +993,19 @@ impl Receiver {
             },
             Ready::Abnormal => abnormal(&mut self.done, tx),
         })
+    }
+}
+
+/// Most room made ahead of a frame's bytes on the word of its header: a peer that announces
+/// a large frame and stalls holds at most this much more than it sent.
+const AHEAD: u64 = 64 * 1024;
+
+/// The whole length (header and payload) of the frame that `bytes` starts with, once its
+/// header has arrived.
+fn frame_total(bytes: &[u8]) -> Option<u64> {
+    match FrameHeader::parse(bytes) {
+        Ok(Status::Complete((h, hlen))) => Some(hlen as u64 + h.payload_len),
+        _ => None,
     }
 }
 
