@@ -312,7 +312,23 @@ impl Connection {
     /// A protocol violation fails the connection: the Close frame with the code RFC 6455
     /// prescribes is queued, the state becomes [`State::Closed`], and the error is returned
     /// (once; later calls return `None`).
+    #[inline]
     pub fn next_event(&mut self) -> Result<Option<(Event<'_>, &mut Sender)>, Error> {
+        // The common case first: a small complete text or binary frame.
+        if let Some((kind, start, end)) = self.rx.small_frame(self.tx.role, &self.config) {
+            let payload = &self.rx.buf[start..end];
+            let event = match kind {
+                recv::Kind::Binary => Event::Binary(payload),
+                recv::Kind::Text => match crate::utf8::to_str(payload) {
+                    Ok(text) => Event::Text(text),
+                    Err(_) => {
+                        let e = crate::error::ProtocolError::InvalidUtf8;
+                        return Err(recv::fail(&mut self.rx.done, &mut self.tx, e));
+                    }
+                },
+            };
+            return Ok(Some((event, &mut self.tx)));
+        }
         let ev = self.rx.poll(&mut self.tx, &self.config)?;
         Ok(ev.map(|e| (e, &mut self.tx)))
     }

@@ -52,7 +52,7 @@ impl PendingRequest {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
+pub(super) enum Kind {
     Text,
     Binary,
 }
@@ -109,7 +109,7 @@ enum Step {
 }
 
 pub(super) struct Receiver {
-    buf: Vec<u8>,
+    pub(super) buf: Vec<u8>,
     pos: usize,
     pub(super) hs: Handshake,
     eof: bool,
@@ -294,16 +294,6 @@ impl Receiver {
         if self.done {
             return Ok(None);
         }
-        if let Some((kind, start, end)) = self.small_frame(tx.role, cfg) {
-            let payload = &self.buf[start..end];
-            return Ok(Some(match kind {
-                Kind::Binary => Event::Binary(payload),
-                Kind::Text => Event::Text(
-                    utf8::to_str(payload)
-                        .map_err(|_| fail(&mut self.done, tx, ProtocolError::InvalidUtf8))?,
-                ),
-            }));
-        }
         // Release consumed bytes. Only an empty buffer is reset here (O(1)); partial data is
         // moved to the front in `receive`, once per read. An empty buffer keeps at most
         // `retain_buffer` bytes of capacity, so an idle connection holds no receive buffer.
@@ -350,10 +340,13 @@ impl Receiver {
     /// binary frame of up to 64 KiB, outside any fragmented message, in message mode. It checks
     /// what the general path checks (RSV bits, masking by role, size limits; UTF-8 when the
     /// event is materialized) and leaves anything else to it.
-    #[inline]
-    fn small_frame(&mut self, role: Role, cfg: &Config) -> Option<(Kind, usize, usize)> {
+    /// Inlined into [`Connection::next_event`](super::Connection::next_event), so that the
+    /// common case returns its event in registers rather than through a large `Result`.
+    #[inline(always)]
+    pub(super) fn small_frame(&mut self, role: Role, cfg: &Config) -> Option<(Kind, usize, usize)> {
         // (Streaming state exists only with Delivery::Streaming, which the config fixes.)
-        if !matches!(self.hs, Handshake::Done)
+        if self.done
+            || !matches!(self.hs, Handshake::Done)
             || self.msg.is_some()
             || self.aborted
             || self.unmasked != 0
@@ -1051,7 +1044,7 @@ fn enable_deflate(
 
 /// Fails the connection (RFC 6455 §7.1.7): queue a Close with the prescribed code, stop
 /// delivering events, and report the error.
-fn fail(done: &mut bool, tx: &mut Sender, e: ProtocolError) -> Error {
+pub(super) fn fail(done: &mut bool, tx: &mut Sender, e: ProtocolError) -> Error {
     if !tx.close_sent && tx.state != State::Closed {
         let reason = e.to_string();
         tx.write_close(Some(e.close_code()), reason.as_bytes());
