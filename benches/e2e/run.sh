@@ -5,6 +5,7 @@
 #   bash benches/e2e/run.sh                 # everything (≈ 5 min)
 #   SECS=2 CONNS="100" SIZES="20 1024" bash benches/e2e/run.sh    # a subset
 #   SERVERS="rfc6455 uws" bash benches/e2e/run.sh
+#   DEPTHS= IDLE=10000 bash benches/e2e/run.sh    # idle memory only
 #
 # Servers: rfc6455 (examples/echo_server, this crate's tokio driver), tokio-tungstenite,
 # fastwebsockets, tokio-websockets (all single-threaded tokio), and uWebSockets' own
@@ -13,15 +14,15 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-SECS=${SECS:-3}
-WARMUP=${WARMUP:-1}
-DEPTHS=${DEPTHS:-"16 1"}
-CONNS=${CONNS:-"100 500"}
-SIZES=${SIZES:-"20 1024 16384 65536"}
-IDLE=${IDLE:-1000}
-SERVERS=${SERVERS:-"rfc6455 tokio-tungstenite fastwebsockets tokio-websockets uws"}
-SERVER_CPU=${SERVER_CPU:-0}
-LOAD_CPU=${LOAD_CPU:-1}
+SECS=${SECS-3}
+WARMUP=${WARMUP-1}
+DEPTHS=${DEPTHS-"16 1"}
+CONNS=${CONNS-"100 500"}
+SIZES=${SIZES-"20 1024 16384 65536"}
+IDLE=${IDLE-10000}
+SERVERS=${SERVERS-"rfc6455 tokio-tungstenite fastwebsockets tokio-websockets uws"}
+SERVER_CPU=${SERVER_CPU-0}
+LOAD_CPU=${LOAD_CPU-1}
 
 (cd "$root" && cargo build -q --release --example echo_server)
 (cd "$here" && cargo build -q --release)

@@ -7,23 +7,26 @@ use tokio::net::TcpListener;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::io::Result<()> {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:9103".into());
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:9103".into());
     let listener = TcpListener::bind(&addr).await?;
     eprintln!("fastwebsockets echo on {addr}");
     loop {
         let (stream, _) = listener.accept().await?;
         tokio::spawn(tokio::task::unconstrained(async move {
-            let Ok(stream) = upgrade(stream).await else { return };
+            let Ok(stream) = upgrade(stream).await else {
+                return;
+            };
             let mut ws = FragmentCollector::new(WebSocket::after_handshake(stream, Role::Server));
             while let Ok(frame) = ws.read_frame().await {
-                match frame.opcode {
+                let echo = match frame.opcode {
                     OpCode::Close => break,
-                    OpCode::Text | OpCode::Binary => {
-                        if ws.write_frame(frame).await.is_err() {
-                            break;
-                        }
-                    }
-                    _ => {}
+                    OpCode::Text | OpCode::Binary => ws.write_frame(frame).await,
+                    _ => Ok(()),
+                };
+                if echo.is_err() {
+                    break;
                 }
             }
         }));

@@ -6,13 +6,17 @@ use tokio::net::TcpListener;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::io::Result<()> {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:9106".into());
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:9106".into());
     let listener = TcpListener::bind(&addr).await?;
     eprintln!("idle floor on {addr}");
     loop {
         let (stream, _) = listener.accept().await?;
         tokio::spawn(async move {
-            let Ok(mut stream) = rfc6455_e2e::upgrade(stream).await else { return };
+            let Ok(mut stream) = rfc6455_e2e::upgrade(stream).await else {
+                return;
+            };
             // The generator's message: a masked 1 KiB binary frame (8-byte header).
             let mut frame = vec![0u8; 8 + 1024];
             if stream.read_exact(&mut frame).await.is_err() {
@@ -26,7 +30,18 @@ async fn main() -> std::io::Result<()> {
                 return;
             }
             drop(reply);
-            let _ = stream.readable().await;
+            // Wait until the peer closes (readiness can be stale: loop until a read says so).
+            loop {
+                if stream.readable().await.is_err() {
+                    return;
+                }
+                match stream.try_read(&mut [0; 64]) {
+                    Ok(0) => return,
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                    Err(_) => return,
+                }
+            }
         });
     }
 }

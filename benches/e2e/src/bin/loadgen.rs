@@ -57,8 +57,13 @@ fn parse_args() -> Args {
         label: String::new(),
     };
     while let Some(flag) = it.next() {
-        let v = it.next().unwrap_or_else(|| usage(&format!("{flag} needs a value")));
-        let num = |v: &str| v.parse::<f64>().unwrap_or_else(|_| usage(&format!("bad {flag}")));
+        let v = it
+            .next()
+            .unwrap_or_else(|| usage(&format!("{flag} needs a value")));
+        let num = |v: &str| {
+            v.parse::<f64>()
+                .unwrap_or_else(|_| usage(&format!("bad {flag}")))
+        };
         match flag.as_str() {
             "--addr" => a.addr = v,
             "--conns" => a.conns = num(&v) as usize,
@@ -220,7 +225,9 @@ async fn run_conn(id: usize, args: Arc<Args>, phase: Arc<AtomicU8>) -> Res<Stats
                 expect_echo(&mut rd, rbuf, pos, &payload).await?;
                 if phase.load(Ordering::Relaxed) == MEASURE {
                     stats.messages += 1;
-                    stats.rtts.push(t0.elapsed().as_nanos().min(u32::MAX as u128) as u32);
+                    stats
+                        .rtts
+                        .push(t0.elapsed().as_nanos().min(u32::MAX as u128) as u32);
                 }
             }
             Res::Ok(())
@@ -243,7 +250,10 @@ fn parse(avail: &[u8], expect: &[u8]) -> Option<(usize, Res<bool>)> {
     }
     let (hlen, len) = match b1 & 0x7f {
         126 if avail.len() >= 4 => (4, u16::from_be_bytes([avail[2], avail[3]]) as usize),
-        127 if avail.len() >= 10 => (10, u64::from_be_bytes(avail[2..10].try_into().unwrap()) as usize),
+        127 if avail.len() >= 10 => (
+            10,
+            u64::from_be_bytes(avail[2..10].try_into().unwrap()) as usize,
+        ),
         126 | 127 => return None,
         n => (2, n as usize),
     };
@@ -276,14 +286,21 @@ fn cpu_ns(pid: u32) -> u64 {
         .sum()
 }
 
+/// Resident memory of `pid` in KiB, from smaps_rollup (exact: it walks the page tables),
+/// falling back to status's VmRSS (which recent kernels only approximate).
 fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
+    let field = |file: &str, name: &str| {
+        std::fs::read_to_string(format!("/proc/{pid}/{file}"))
+            .ok()?
+            .lines()
+            .find(|l| l.starts_with(name))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    };
+    field("smaps_rollup", "Rss:")
+        .or_else(|| field("status", "VmRSS:"))
         .unwrap_or(0)
 }
 
@@ -316,6 +333,9 @@ async fn load(args: Args) -> Res<()> {
         let s = t.await??;
         messages += s.messages;
         rtts.extend(s.rtts);
+    }
+    if messages == 0 {
+        return Err("no echo came back in the measurement window".into());
     }
     rtts.sort_unstable();
     let server_cpu = cpu0.zip(cpu1).map(|(a, b)| (b - a) as f64);
