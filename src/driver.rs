@@ -34,11 +34,11 @@
 use alloc::boxed::Box;
 use core::future::Future;
 use core::pin::Pin;
-use core::task::Poll;
+use core::task::{Context, Poll, Waker};
 use std::io::ErrorKind;
 use std::time::Duration;
 
-use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
 
@@ -113,8 +113,13 @@ impl TokioDriver {
     /// against other sources (a queue of messages to send, say).
     pub async fn wait(&mut self, conn: &Connection) -> std::io::Result<Io> {
         let deadline = conn.poll_timeout().map(|d| self.start + d);
+        // The timer only ever moves earlier, or is re-armed once it fired: a later deadline
+        // (the idle interval restarting with every message) leaves it alone, and if it fires
+        // early, `handle_timeout` finds nothing due. No timer-wheel work per message.
         match (deadline, self.sleep.as_mut()) {
-            (Some(d), Some(sleep)) if sleep.deadline() != d => sleep.as_mut().reset(d),
+            (Some(d), Some(sleep)) if d < sleep.deadline() || sleep.is_elapsed() => {
+                sleep.as_mut().reset(d)
+            }
             (Some(d), None) => self.sleep = Some(Box::pin(tokio::time::sleep_until(d))),
             (None, Some(_)) => self.sleep = None,
             _ => {}
@@ -159,20 +164,32 @@ impl TokioDriver {
     pub fn apply(&mut self, io: Io, conn: &mut Connection) -> std::io::Result<()> {
         match io {
             Io::Readable => {
-                let stream = &self.stream;
                 let read = if conn.buffered_input() == 0 && self.last_read < READ_SIZE / 2 {
                     // Small reads between frames: read into the thread's buffer and let the
                     // connection copy only what arrived (an exact, usually small allocation).
+                    //
+                    // `poll_read` rather than `try_read`: a read that does not fill the buffer
+                    // shows the socket drained and clears its readiness, which saves the
+                    // extra read that would only return `WouldBlock`. The no-op waker is
+                    // harmless: `wait` registers the task's own before it sleeps.
+                    let mut cx = Context::from_waker(Waker::noop());
                     SCRATCH.with_borrow_mut(|buf| {
-                        let n = stream.try_read(buf)?;
-                        conn.receive(&buf[..n]);
-                        Ok(n)
+                        let mut read_buf = ReadBuf::new(buf);
+                        match Pin::new(&mut self.stream).poll_read(&mut cx, &mut read_buf) {
+                            Poll::Ready(Ok(())) => {
+                                conn.receive(read_buf.filled());
+                                Ok(read_buf.filled().len())
+                            }
+                            Poll::Ready(Err(e)) => Err(e),
+                            Poll::Pending => Err(ErrorKind::WouldBlock.into()),
+                        }
                     })
                 } else {
                     // Inside a frame, or bulk traffic: read straight into the connection's
                     // buffer, which makes room for the rest of the frame once its header
                     // has arrived.
                     let room = (self.last_read * 2).clamp(MIN_READ, MAX_READ);
+                    let stream = &self.stream;
                     conn.receive_into(room, |buf| stream.try_read_buf(buf))
                 };
                 if let Ok(n) = read {
