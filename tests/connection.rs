@@ -913,3 +913,29 @@ fn receive_into_after_close_drops_the_bytes() {
     assert_eq!(conn.buffered_input(), 0);
     assert!(conn.next_event().unwrap().is_none());
 }
+
+#[test]
+fn receive_into_large_frames_in_pieces() {
+    let mut wire = Vec::new();
+    for i in 0..3u8 {
+        wire.extend(client_frame(true, 2, &vec![i; 64 * 1024]));
+    }
+    for piece in [1usize, 7, 1000, 4096, 10_000, 65_536, 100_000] {
+        let mut conn = Connection::open(Role::Server, Config::default());
+        let mut got = vec![];
+        for chunk in wire.chunks(piece) {
+            conn.receive_into(4096, |buf| buf.extend_from_slice(chunk));
+            while let Some((ev, _)) = conn.next_event().unwrap() {
+                match ev {
+                    Event::Binary(b) => got.push((b.len(), b[0])),
+                    _ => panic!("unexpected event"),
+                }
+            }
+        }
+        assert_eq!(
+            got,
+            vec![(65536, 0), (65536, 1), (65536, 2)],
+            "pieces of {piece}"
+        );
+    }
+}

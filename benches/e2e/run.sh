@@ -2,7 +2,7 @@
 # End-to-end benchmark: each echo server on loopback under the load generator, the server
 # pinned to core 0 and the generator to core 1 (taskset), one server at a time.
 #
-#   bash benches/e2e/run.sh                 # everything (≈ 5 min)
+#   bash benches/e2e/run.sh                 # everything (≈ 12 min)
 #   SECS=2 CONNS="100" SIZES="20 1024" bash benches/e2e/run.sh    # a subset
 #   SERVERS="rfc6455 uws" bash benches/e2e/run.sh
 #   DEPTHS= IDLE=10000 bash benches/e2e/run.sh    # idle memory only
@@ -70,25 +70,28 @@ trap stop EXIT
 
 out=$here/target/e2e.jsonl
 : >"$out"
-for server in $SERVERS; do
-    [ "$server" = uws ] && [ -z "$uws" ] && continue
-    addr=127.0.0.1:$(port_for "$server")
-    echo "== $server" >&2
-    start "$server"
-    for depth in $DEPTHS; do
-        for conns in $CONNS; do
-            for size in $SIZES; do
-                taskset -c "$LOAD_CPU" "$bin/loadgen" load --addr "$addr" --conns "$conns" \
-                    --size "$size" --depth "$depth" --secs "$SECS" --warmup "$WARMUP" \
-                    --pid "$pid" --label "$server" | tee -a "$out" >&2
+[ -z "$uws" ] && SERVERS=$(echo " $SERVERS " | sed 's/ uws / /')
+# Points outer, servers inner (a fresh server process per point): the machine's speed drifts
+# over minutes, and interleaving spreads that drift over all servers alike.
+for depth in $DEPTHS; do
+    for conns in $CONNS; do
+        for size in $SIZES; do
+            echo "== depth $depth, $conns × $size B" >&2
+            for server in $SERVERS; do
+                start "$server"
+                taskset -c "$LOAD_CPU" "$bin/loadgen" load --addr "127.0.0.1:$(port_for "$server")" \
+                    --conns "$conns" --size "$size" --depth "$depth" --secs "$SECS" \
+                    --warmup "$WARMUP" --pid "$pid" --label "$server" | tee -a "$out" >&2
+                stop
             done
         done
     done
-    stop
-    # Idle memory on a fresh process.
+done
+# Idle memory, each on a fresh process.
+for server in $SERVERS; do
     start "$server"
-    taskset -c "$LOAD_CPU" "$bin/loadgen" idle --addr "$addr" --conns "$IDLE" --pid "$pid" \
-        --label "$server" | tee -a "$out" >&2
+    taskset -c "$LOAD_CPU" "$bin/loadgen" idle --addr "127.0.0.1:$(port_for "$server")" \
+        --conns "$IDLE" --pid "$pid" --label "$server" | tee -a "$out" >&2
     stop
 done
 # For reference: tokio's own cost per idle connection (a task that holds only its socket).

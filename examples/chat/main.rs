@@ -252,7 +252,16 @@ async fn chat(
         if conn.should_close_transport() {
             break;
         }
-        // Take queued broadcasts only while this client's socket keeps up.
+        // Take queued broadcasts only while this client's socket keeps up: all that fit now,
+        // before reading more of this client's input (whose broadcasts come back to this
+        // very inbox; reading faster than draining would overflow it).
+        while conn.buffered_amount() < io.high_water {
+            match inbox.try_recv() {
+                Ok(Out::Text(t)) => conn.send_text(&t).unwrap_or(()),
+                Ok(Out::Binary(b)) => conn.send_binary(&b).unwrap_or(()),
+                Err(_) => break,
+            }
+        }
         let room_for_more = conn.buffered_amount() < io.high_water;
         tokio::select! {
             happened = io.wait(&conn) => match happened? {
