@@ -20,38 +20,27 @@
 #[inline]
 pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
     let key = rotate_key(key, offset);
-    let half = u64::from(u32::from_le_bytes(key));
-    let word = half | half << 32;
     if buf.len() < 32 {
         // Small payloads (most messages): no set-up, a word at a time.
-        return mask_tail(buf, word, key);
+        return apply_mask_inline(buf, key);
     }
+    let word = key_word(key);
     let mut chunks = buf.chunks_exact_mut(32);
     for chunk in &mut chunks {
         for lane in chunk.chunks_exact_mut(8) {
             xor_lane(lane, word);
         }
     }
-    mask_tail(chunks.into_remainder(), word, key);
+    // Every chunk is a multiple of 4 bytes long, so the rest starts at key[0].
+    apply_mask_inline(chunks.into_remainder(), key);
 }
 
-/// [`apply_mask`] from offset 0, inlined into the caller: for the small frames of the
-/// receive fast path, where a call costs as much as the work.
+/// [`apply_mask`] from offset 0, a word at a time, inlined into the caller: for small
+/// payloads (the receive fast path, the tail of a large one), where a call or a set-up costs
+/// as much as the work.
 #[inline(always)]
 pub(crate) fn apply_mask_inline(buf: &mut [u8], key: [u8; 4]) {
-    let half = u64::from(u32::from_le_bytes(key));
-    mask_tail_words(buf, half | half << 32, key);
-}
-
-/// Masks fewer than 32 bytes that start at `key[0]`.
-#[inline(always)]
-fn mask_tail(buf: &mut [u8], word: u64, key: [u8; 4]) {
-    mask_tail_words(buf, word, key);
-}
-
-/// Masks `buf`, which starts at `key[0]`, a word at a time.
-#[inline(always)]
-fn mask_tail_words(buf: &mut [u8], word: u64, key: [u8; 4]) {
+    let word = key_word(key);
     let mut lanes = buf.chunks_exact_mut(8);
     for lane in &mut lanes {
         xor_lane(lane, word);
@@ -68,6 +57,13 @@ fn mask_tail_words(buf: &mut [u8], word: u64, key: [u8; 4]) {
     for (b, k) in rest.iter_mut().zip(key) {
         *b ^= k;
     }
+}
+
+/// The key repeated over a little-endian 64-bit word.
+#[inline(always)]
+fn key_word(key: [u8; 4]) -> u64 {
+    let half = u64::from(u32::from_le_bytes(key));
+    half | half << 32
 }
 
 #[inline(always)]

@@ -319,13 +319,9 @@ impl Connection {
             let payload = &self.rx.buf[start..end];
             let event = match kind {
                 recv::Kind::Binary => Event::Binary(payload),
-                recv::Kind::Text => match crate::utf8::to_str(payload) {
-                    Ok(text) => Event::Text(text),
-                    Err(_) => {
-                        let e = crate::error::ProtocolError::InvalidUtf8;
-                        return Err(recv::fail(&mut self.rx.done, &mut self.tx, e));
-                    }
-                },
+                recv::Kind::Text => {
+                    Event::Text(recv::text(payload, &mut self.rx.done, &mut self.tx)?)
+                }
             };
             return Ok(Some((event, &mut self.tx)));
         }

@@ -175,51 +175,29 @@ impl Receiver {
             return;
         }
         self.activity = true;
+        self.make_room(data.len(), data);
+        self.buf.extend_from_slice(data);
+    }
+
+    /// Moves unconsumed bytes to the front, then makes room for `room` more bytes, or for the
+    /// rest of the frame that begins the buffer (or `incoming`, when the buffer is empty), up
+    /// to [`AHEAD`] bytes beyond what is in hand, allocated exactly: a large frame's buffer
+    /// does not double past what it needs (which also keeps it below the allocator's mmap
+    /// threshold for common sizes).
+    fn make_room(&mut self, room: usize, incoming: &[u8]) {
         if self.pos > 0 {
             self.buf.drain(..self.pos);
             self.pos = 0;
         }
-        if self.buf.is_empty() {
-            // Room for the whole frame that `data` starts, so later reads do not regrow it.
-            self.reserve_for(data, data.len());
-        } else {
-            self.reserve(data.len());
+        let mut want = room;
+        if matches!(self.hs, Handshake::Done) && self.stream.is_none() {
+            let have = self.buf.len();
+            let start = if have == 0 { incoming } else { &self.buf[..] };
+            if let Some(total) = frame_total(start) {
+                let cap = (start.len() - have) as u64 + AHEAD;
+                want = want.max(total.saturating_sub(have as u64).min(cap) as usize);
+            }
         }
-        self.buf.extend_from_slice(data);
-    }
-
-    /// Makes room for `room` more bytes, or for the rest of a frame that has begun (up to
-    /// [`AHEAD`] bytes), allocated exactly: a large frame's buffer does not double past what
-    /// it needs (which also keeps it below the allocator's mmap threshold for common sizes).
-    fn reserve(&mut self, room: usize) {
-        let missing = self.frame_missing(self.buf.len());
-        self.grow(room.max(missing));
-    }
-
-    /// [`reserve`](Self::reserve) for an empty buffer about to receive `data`.
-    fn reserve_for(&mut self, data: &[u8], room: usize) {
-        let total = match self.frame_state_allows_hint() {
-            true => frame_total(data).map_or(0, |t| t.min(data.len() as u64 + AHEAD) as usize),
-            false => 0,
-        };
-        self.grow(room.max(total));
-    }
-
-    fn frame_state_allows_hint(&self) -> bool {
-        matches!(self.hs, Handshake::Done) && self.stream.is_none()
-    }
-
-    /// Bytes still missing from the frame that starts the buffer (0 if unknown), up to `AHEAD`.
-    fn frame_missing(&self, len: usize) -> usize {
-        if !self.frame_state_allows_hint() {
-            return 0;
-        }
-        frame_total(&self.buf).map_or(0, |total| {
-            total.saturating_sub(len as u64).min(AHEAD) as usize
-        })
-    }
-
-    fn grow(&mut self, want: usize) {
         if self.buf.capacity() - self.buf.len() < want {
             self.buf.reserve_exact(want);
         }
@@ -230,11 +208,7 @@ impl Receiver {
         room: usize,
         fill: impl FnOnce(&mut Vec<u8>) -> R,
     ) -> R {
-        if self.pos > 0 {
-            self.buf.drain(..self.pos);
-            self.pos = 0;
-        }
-        self.reserve(room);
+        self.make_room(room, &[]);
         let before = self.buf.len();
         let r = fill(&mut self.buf);
         assert!(
@@ -921,9 +895,6 @@ impl Receiver {
     }
 
     fn materialize<'a>(&'a mut self, ready: Ready, tx: &mut Sender) -> Result<Event<'a>, Error> {
-        let text = |bytes: &'a [u8], done: &mut bool, tx: &mut Sender| {
-            utf8::to_str(bytes).map_err(|_| fail(done, tx, ProtocolError::InvalidUtf8))
-        };
         Ok(match ready {
             Ready::Data {
                 kind: Kind::Binary,
@@ -1042,9 +1013,19 @@ fn enable_deflate(
     *allowed_rsv |= crate::frame::RSV1;
 }
 
+/// `bytes` as text, or the connection failed with 1007 (invalid UTF-8).
+#[inline]
+pub(super) fn text<'a>(
+    bytes: &'a [u8],
+    done: &mut bool,
+    tx: &mut Sender,
+) -> Result<&'a str, Error> {
+    utf8::to_str(bytes).map_err(|_| fail(done, tx, ProtocolError::InvalidUtf8))
+}
+
 /// Fails the connection (RFC 6455 §7.1.7): queue a Close with the prescribed code, stop
 /// delivering events, and report the error.
-pub(super) fn fail(done: &mut bool, tx: &mut Sender, e: ProtocolError) -> Error {
+fn fail(done: &mut bool, tx: &mut Sender, e: ProtocolError) -> Error {
     if !tx.close_sent && tx.state != State::Closed {
         let reason = e.to_string();
         tx.write_close(Some(e.close_code()), reason.as_bytes());
