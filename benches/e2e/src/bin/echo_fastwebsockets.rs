@@ -2,20 +2,11 @@
 //! read_frame / write_frame), on a raw TcpStream: the upgrade is answered by hand here
 //! instead of through hyper, which only makes fastwebsockets leaner. Single-threaded tokio.
 use fastwebsockets::{FragmentCollector, OpCode, Role, WebSocket};
-use rfc6455_e2e::upgrade;
-use tokio::net::TcpListener;
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> std::io::Result<()> {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:9103".into());
-    let listener = TcpListener::bind(&addr).await?;
-    eprintln!("fastwebsockets echo on {addr}");
-    loop {
-        let (stream, _) = listener.accept().await?;
-        tokio::spawn(tokio::task::unconstrained(async move {
-            let Ok(stream) = upgrade(stream).await else {
+fn main() -> std::io::Result<()> {
+    rfc6455_e2e::run("fastwebsockets echo", "127.0.0.1:9103", |stream| {
+        tokio::task::unconstrained(async move {
+            let Ok(stream) = rfc6455_e2e::upgrade(stream).await else {
                 return;
             };
             let mut ws = FragmentCollector::new(WebSocket::after_handshake(stream, Role::Server));
@@ -29,6 +20,6 @@ async fn main() -> std::io::Result<()> {
                     break;
                 }
             }
-        }));
-    }
+        })
+    })
 }

@@ -22,6 +22,8 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rfc6455::frame::write_frame;
+use rfc6455::{FrameHeader, OpCode, Status};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -147,20 +149,8 @@ async fn connect(addr: &str) -> Res<Conn> {
 
 /// `depth` masked binary frames carrying `payload`, back to back.
 fn batch(payload: &[u8], depth: usize, key: [u8; 4]) -> Vec<u8> {
-    let mut frame = vec![0x82u8];
-    match payload.len() {
-        n if n < 126 => frame.push(0x80 | n as u8),
-        n if n <= 0xffff => {
-            frame.push(0x80 | 126);
-            frame.extend_from_slice(&(n as u16).to_be_bytes());
-        }
-        n => {
-            frame.push(0x80 | 127);
-            frame.extend_from_slice(&(n as u64).to_be_bytes());
-        }
-    }
-    frame.extend_from_slice(&key);
-    frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+    let mut frame = Vec::new();
+    write_frame(&mut frame, true, 0, OpCode::Binary, Some(key), payload);
     frame.repeat(depth)
 }
 
@@ -241,39 +231,29 @@ async fn run_conn(id: usize, args: Arc<Args>, phase: Arc<AtomicU8>) -> Res<Stats
 /// Parses one server frame at the start of `avail`: `None` if incomplete, else the bytes it
 /// takes and `Ok(true)` for a data frame equal to `expect`, `Ok(false)` for a ping or pong.
 fn parse(avail: &[u8], expect: &[u8]) -> Option<(usize, Res<bool>)> {
-    if avail.len() < 2 {
-        return None;
-    }
-    let (b0, b1) = (avail[0], avail[1]);
-    if b1 & 0x80 != 0 {
+    let (h, hlen) = match FrameHeader::parse(avail) {
+        Ok(Status::Complete(x)) => x,
+        Ok(Status::Partial) => return None,
+        Err(e) => return Some((0, Err(format!("bad frame from the server: {e}").into()))),
+    };
+    if h.mask.is_some() {
         return Some((0, Err("server sent a masked frame".into())));
     }
-    let (hlen, len) = match b1 & 0x7f {
-        126 if avail.len() >= 4 => (4, u16::from_be_bytes([avail[2], avail[3]]) as usize),
-        127 if avail.len() >= 10 => (
-            10,
-            u64::from_be_bytes(avail[2..10].try_into().unwrap()) as usize,
-        ),
-        126 | 127 => return None,
-        n => (2, n as usize),
-    };
-    if avail.len() < hlen + len {
-        return None;
-    }
-    let payload = &avail[hlen..hlen + len];
-    let outcome = match b0 {
-        0x82 | 0x81 if payload == expect => Ok(true),
-        0x82 | 0x81 => Err(format!(
+    let len = hlen + usize::try_from(h.payload_len).ok()?;
+    let payload = avail.get(hlen..len)?;
+    let outcome = match (h.fin, h.rsv, h.opcode) {
+        (true, 0, OpCode::Binary | OpCode::Text) if payload == expect => Ok(true),
+        (true, 0, OpCode::Binary | OpCode::Text) => Err(format!(
             "echo differs: {} bytes back for {} sent",
             payload.len(),
             expect.len()
         )
         .into()),
-        0x89 | 0x8a => Ok(false),
-        0x88 => Err("server closed the connection".into()),
-        b => Err(format!("unexpected frame {b:#x}").into()),
+        (true, 0, OpCode::Ping | OpCode::Pong) => Ok(false),
+        (true, 0, OpCode::Close) => Err("server closed the connection".into()),
+        (fin, rsv, op) => Err(format!("unexpected frame {op:?} fin={fin} rsv={rsv}").into()),
     };
-    Some((hlen + len, outcome))
+    Some((len, outcome))
 }
 
 /// CPU time of every thread of `pid`, in nanoseconds.
