@@ -10,6 +10,15 @@ use alloc::vec::Vec;
 use crate::error::ProtocolError;
 use crate::Status;
 
+/// Which end of the connection this is. The role decides masking (RFC 6455 §5.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// The connecting end: masks what it sends, refuses masked frames.
+    Client,
+    /// The accepting end: sends unmasked, refuses unmasked frames.
+    Server,
+}
+
 /// The longest possible frame header: 2 bytes, 8 of extended length, 4 of masking key.
 pub const MAX_HEADER_LEN: usize = 14;
 

@@ -1,33 +1,25 @@
 //! The connection state machine.
 
+mod opening;
 mod recv;
 mod send;
 
-use alloc::string::String;
 use alloc::vec::Vec;
 use core::time::Duration;
-
-use base64::Engine as _;
 
 pub use send::{BoxRng, Sender};
 
 use crate::close::CloseCode;
 use crate::config::Config;
-use crate::error::{Error, HandshakeError, SendError};
-use crate::handshake::server::write_accept_response;
-use crate::handshake::{
-    accept_key, write_reject_response, AcceptOptions, ClientOptions, Request, Response, WsUrl,
-};
-use recv::{Handshake, Receiver};
-
-/// Which end of the connection this is. The role decides masking (RFC 6455 §5.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Role {
-    /// The connecting end: masks what it sends, refuses masked frames.
-    Client,
-    /// The accepting end: sends unmasked, refuses unmasked frames.
-    Server,
-}
+#[cfg(feature = "std")]
+use crate::error::HandshakeError;
+use crate::error::{Error, SendError};
+pub use crate::frame::Role;
+#[cfg(feature = "std")]
+use crate::handshake::{ClientOptions, WsUrl};
+use crate::handshake::{Request, Response};
+use opening::Handshake;
+use recv::Receiver;
 
 /// The connection's state, following the browser's `readyState`.
 ///
@@ -186,50 +178,6 @@ impl Connection {
         Self::client_with_rng(url, options, config, default_rng())
     }
 
-    /// A client connection to `url` that draws masks and the key from `rng`.
-    ///
-    /// RFC 6455 §10.3 asks for unpredictable masks: give it a cryptographically strong
-    /// generator outside of tests.
-    pub fn client_with_rng(
-        url: &WsUrl,
-        options: ClientOptions,
-        config: Config,
-        rng: BoxRng,
-    ) -> Result<Self, HandshakeError> {
-        let mut conn = Self::build(
-            Role::Client,
-            State::Connecting,
-            Handshake::Done,
-            config,
-            Some(rng),
-        );
-        let mut nonce = [0u8; 16];
-        conn.tx.random_bytes(&mut nonce);
-        let key = base64::engine::general_purpose::STANDARD.encode(nonce);
-        #[cfg(feature = "deflate")]
-        let options = {
-            use crate::extensions::deflate;
-            let mut options = options;
-            let offered = options.extensions.iter().any(|e| {
-                e.split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .eq_ignore_ascii_case(deflate::NAME)
-            });
-            if let (Some(d), false) = (conn.config.deflate.as_ref(), offered) {
-                options.extensions.push(deflate::client_offer(d));
-            }
-            options
-        };
-        options.write_request(url, &key, conn.tx.out_mut())?;
-        conn.rx.hs = Handshake::AwaitResponse(alloc::boxed::Box::new(recv::AwaitingResponse {
-            accept: accept_key(key.as_bytes()),
-            options,
-        }));
-        Ok(conn)
-    }
-
     /// A connection whose opening handshake was done elsewhere: it starts [`State::Open`].
     ///
     /// A client draws masks from the operating system's randomness.
@@ -327,72 +275,6 @@ impl Connection {
         }
         let ev = self.rx.poll(&mut self.tx, &self.config)?;
         Ok(ev.map(|e| (e, &mut self.tx)))
-    }
-
-    fn awaiting_answer(&self) -> Result<usize, HandshakeError> {
-        match &self.rx.hs {
-            Handshake::AwaitAnswer(pending) => Ok(pending.head_len),
-            _ => Err(HandshakeError::NotAwaitingAnswer),
-        }
-    }
-
-    /// (Server) Accepts the pending [`Event::Request`]: queues the 101 response and opens the
-    /// connection. Bytes the client sent after its request are kept as frames.
-    ///
-    /// Unless `options.extensions` is set, permessage-deflate is negotiated as
-    /// [`Config::deflate`] allows.
-    pub fn accept(&mut self, options: &AcceptOptions) -> Result<(), HandshakeError> {
-        let Handshake::AwaitAnswer(pending) = &self.rx.hs else {
-            return Err(HandshakeError::NotAwaitingAnswer);
-        };
-        if let Some(p) = &options.protocol {
-            if !pending.offers_protocol(p) {
-                return Err(HandshakeError::ProtocolNotOffered);
-            }
-        }
-        #[cfg(feature = "deflate")]
-        let negotiated = match &options.extensions {
-            None => pending.deflate.clone(),
-            Some(_) => None,
-        };
-        #[cfg(feature = "deflate")]
-        if let Some((_, header)) = &negotiated {
-            let mut with = options.clone();
-            with.extensions = Some(header.clone());
-            write_accept_response(&pending.key, &with, self.tx.out_mut())?;
-        } else {
-            write_accept_response(&pending.key, options, self.tx.out_mut())?;
-        }
-        #[cfg(not(feature = "deflate"))]
-        write_accept_response(&pending.key, options, self.tx.out_mut())?;
-        let head_len = pending.head_len;
-        #[cfg(feature = "deflate")]
-        if let Some((params, _)) = negotiated {
-            self.rx.enable_deflate(&params, &mut self.tx, &self.config);
-        }
-        self.rx.take_head(head_len);
-        self.rx.hs = Handshake::Done;
-        self.tx.state = State::Open;
-        self.tx.protocol = options.protocol.clone();
-        Ok(())
-    }
-
-    /// (Server) Refuses the pending [`Event::Request`] with an HTTP `status` (e.g. 403 for a
-    /// foreign Origin), extra `headers` and a `body`; the connection becomes
-    /// [`State::Closed`] once the response is queued.
-    pub fn reject(
-        &mut self,
-        status: u16,
-        headers: &[(String, String)],
-        body: &[u8],
-    ) -> Result<(), HandshakeError> {
-        let head_len = self.awaiting_answer()?;
-        write_reject_response(status, headers, body, self.tx.out_mut());
-        self.rx.take_head(head_len);
-        self.rx.hs = Handshake::Done;
-        self.rx.done = true;
-        self.tx.state = State::Closed;
-        Ok(())
     }
 
     /// Turns on permessage-deflate with parameters agreed in a handshake done elsewhere (for a

@@ -1,55 +1,20 @@
 //! The receiving half: handshake parsing, frame decoding, reassembly, validation.
 
+#[cfg(feature = "deflate")]
 use alloc::boxed::Box;
-use alloc::string::{String, ToString};
+use alloc::string::ToString;
 use alloc::vec::Vec;
 
+use super::opening::Handshake;
 use super::send::Sender;
 use super::{Event, Role, State};
 use crate::close::{parse_close_payload, CloseCode};
 use crate::config::{Config, Delivery};
-use crate::error::{Error, HandshakeError, ProtocolError};
+use crate::error::{Error, ProtocolError};
 use crate::frame::{FrameHeader, OpCode};
-use crate::handshake::{parse_response, write_error_response, ClientOptions, Request};
 use crate::mask::apply_mask;
 use crate::utf8::{self, Utf8Validator};
 use crate::Status;
-
-/// Where the opening handshake stands.
-pub(super) enum Handshake {
-    /// Done (or never needed): frames follow.
-    Done,
-    /// Server: waiting for the client's request.
-    AwaitRequest,
-    /// Server: a request waits for `accept` or `reject`.
-    AwaitAnswer(Box<PendingRequest>),
-    /// Client: waiting for the server's response (boxed, like the request: an open
-    /// connection does not carry handshake state).
-    AwaitResponse(Box<AwaitingResponse>),
-}
-
-/// What a client checks the server's response against.
-pub(super) struct AwaitingResponse {
-    pub(super) accept: [u8; 28],
-    pub(super) options: ClientOptions,
-}
-
-/// What `accept` needs of a parsed request, kept so that it is not parsed twice.
-pub(super) struct PendingRequest {
-    pub(super) head_len: usize,
-    pub(super) key: [u8; 24],
-    /// The offered subprotocols, comma-separated (empty if none).
-    pub(super) protocols: String,
-    /// permessage-deflate as it would be accepted, with its response header value.
-    #[cfg(feature = "deflate")]
-    pub(super) deflate: Option<(crate::extensions::deflate::DeflateParams, String)>,
-}
-
-impl PendingRequest {
-    pub(super) fn offers_protocol(&self, p: &str) -> bool {
-        !p.is_empty() && self.protocols.split(',').any(|o| o == p)
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Kind {
@@ -110,9 +75,9 @@ enum Step {
 
 pub(super) struct Receiver {
     pub(super) buf: Vec<u8>,
-    pos: usize,
+    pub(super) pos: usize,
     pub(super) hs: Handshake,
-    eof: bool,
+    pub(super) eof: bool,
     /// No more events: the close was delivered, or the connection failed.
     pub(super) done: bool,
     /// A timer gave up on the peer: deliver an abnormal close next.
@@ -288,18 +253,7 @@ impl Receiver {
         match self.hs {
             Handshake::Done => {}
             Handshake::AwaitRequest => return self.poll_request(tx, cfg),
-            Handshake::AwaitAnswer(ref pending) => {
-                // Frames may follow the request, but a compliant client waits; bound them.
-                if self.buffered()
-                    > pending.head_len + cfg.max_frame_size + crate::frame::MAX_HEADER_LEN
-                {
-                    tx.state = State::Closed;
-                    self.done = true;
-                    self.hs = Handshake::Done;
-                    return Err(HandshakeError::EarlyData.into());
-                }
-                return Ok(None);
-            }
+            Handshake::AwaitAnswer(_) => return self.poll_early_data(tx, cfg),
             Handshake::AwaitResponse(_) => return self.poll_response(tx, cfg),
         }
         let ready = match self.advance(tx, cfg) {
@@ -369,90 +323,6 @@ impl Receiver {
         }
         self.pos = end;
         Some((kind, start, end))
-    }
-
-    fn poll_request<'a>(
-        &'a mut self,
-        tx: &mut Sender,
-        cfg: &Config,
-    ) -> Result<Option<Event<'a>>, Error> {
-        match Request::parse(&self.buf[self.pos..], cfg) {
-            Ok(Status::Complete(req)) => {
-                let mut key = [0u8; 24];
-                // The parser checked that the key is 24 base64 characters.
-                key.copy_from_slice(&req.key().as_bytes()[..24]);
-                let mut protocols = String::new();
-                for (i, p) in req.protocols().enumerate() {
-                    if i > 0 {
-                        protocols.push(',');
-                    }
-                    protocols.push_str(p);
-                }
-                self.hs = Handshake::AwaitAnswer(Box::new(PendingRequest {
-                    head_len: req.head_len(),
-                    key,
-                    protocols,
-                    #[cfg(feature = "deflate")]
-                    deflate: cfg.deflate.as_ref().and_then(|d| {
-                        crate::extensions::deflate::negotiate_server(req.extensions(), d)
-                    }),
-                }));
-                Ok(Some(Event::Request(alloc::boxed::Box::new(req))))
-            }
-            Ok(Status::Partial) if self.eof => Ok(Some(abnormal(&mut self.done, tx))),
-            Ok(Status::Partial) => Ok(None),
-            Err(e) => {
-                write_error_response(&e, tx.out_mut());
-                tx.state = State::Closed;
-                self.done = true;
-                Err(e.into())
-            }
-        }
-    }
-
-    fn poll_response<'a>(
-        &'a mut self,
-        tx: &mut Sender,
-        cfg: &Config,
-    ) -> Result<Option<Event<'a>>, Error> {
-        let Handshake::AwaitResponse(awaiting) = &self.hs else {
-            return Ok(None);
-        };
-        let AwaitingResponse { accept, options } = &**awaiting;
-        match parse_response(&self.buf[self.pos..], accept, options, cfg) {
-            Ok(Status::Complete(resp)) => {
-                #[cfg(feature = "deflate")]
-                match client_deflate(resp.extensions(), cfg) {
-                    Ok(None) => {}
-                    Ok(Some(params)) => {
-                        enable_deflate(
-                            &mut self.decompressor,
-                            &mut self.allowed_rsv,
-                            &params,
-                            tx,
-                            cfg,
-                        );
-                    }
-                    Err(e) => {
-                        tx.state = State::Closed;
-                        self.done = true;
-                        return Err(e.into());
-                    }
-                }
-                self.pos += resp.head_len();
-                tx.state = State::Open;
-                tx.protocol = resp.protocol().map(String::from);
-                self.hs = Handshake::Done;
-                Ok(Some(Event::Open(alloc::boxed::Box::new(resp))))
-            }
-            Ok(Status::Partial) if self.eof => Ok(Some(abnormal(&mut self.done, tx))),
-            Ok(Status::Partial) => Ok(None),
-            Err(e) => {
-                tx.state = State::Closed;
-                self.done = true;
-                Err(e.into())
-            }
-        }
     }
 
     /// Turns permessage-deflate on with agreed `params`.
@@ -973,32 +843,9 @@ fn frame_total(bytes: &[u8]) -> Option<u64> {
     }
 }
 
-/// Client: the permessage-deflate parameters the server's response agrees to, if any.
-#[cfg(feature = "deflate")]
-fn client_deflate(
-    extensions: &[crate::extensions::ExtensionOffer<'_>],
-    cfg: &Config,
-) -> Result<Option<crate::extensions::deflate::DeflateParams>, HandshakeError> {
-    use crate::extensions::deflate;
-    let mut chosen = extensions
-        .iter()
-        .filter(|e| e.name.eq_ignore_ascii_case(deflate::NAME));
-    let Some(ext) = chosen.next() else {
-        return Ok(None);
-    };
-    if chosen.next().is_some() {
-        return Err(HandshakeError::InvalidExtensionResponse);
-    }
-    let config = cfg
-        .deflate
-        .as_ref()
-        .ok_or(HandshakeError::ExtensionNotOffered)?;
-    deflate::accept_response(ext, config).map(Some)
-}
-
 /// Sets up both halves of permessage-deflate and allows RSV1.
 #[cfg(feature = "deflate")]
-fn enable_deflate(
+pub(super) fn enable_deflate(
     decompressor: &mut Option<Box<crate::extensions::deflate::Decompressor>>,
     allowed_rsv: &mut u8,
     params: &crate::extensions::deflate::DeflateParams,
@@ -1036,7 +883,7 @@ fn fail(done: &mut bool, tx: &mut Sender, e: ProtocolError) -> Error {
 }
 
 /// Ends the connection without a closing handshake (end of file, or a timer gave up).
-fn abnormal(done: &mut bool, tx: &mut Sender) -> Event<'static> {
+pub(super) fn abnormal(done: &mut bool, tx: &mut Sender) -> Event<'static> {
     *done = true;
     tx.state = State::Closed;
     Event::Close {

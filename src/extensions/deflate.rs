@@ -13,8 +13,8 @@ use alloc::vec::Vec;
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
 use super::ExtensionOffer;
-use crate::connection::Role;
 use crate::error::{HandshakeError, ProtocolError};
+use crate::frame::Role;
 
 /// The extension's name.
 pub const NAME: &str = "permessage-deflate";

@@ -1,0 +1,298 @@
+//! The opening handshake of a connection (RFC 6455 §4): the server's wait for the request and
+//! its answer (`accept`, `reject`), the client's request and its check of the response. The
+//! HTTP parsing and writing itself lives in [`crate::handshake`].
+
+use alloc::boxed::Box;
+use alloc::string::String;
+
+use base64::Engine as _;
+
+#[cfg(feature = "deflate")]
+use super::recv::enable_deflate;
+use super::recv::{abnormal, Receiver};
+use super::send::Sender;
+use super::{BoxRng, Connection, Event, Role, State};
+use crate::config::Config;
+use crate::error::{Error, HandshakeError};
+use crate::handshake::server::write_accept_response;
+use crate::handshake::{
+    accept_key, parse_response, write_error_response, write_reject_response, AcceptOptions,
+    ClientOptions, Request, WsUrl,
+};
+use crate::Status;
+
+/// Where the opening handshake stands.
+pub(super) enum Handshake {
+    /// Done (or never needed): frames follow.
+    Done,
+    /// Server: waiting for the client's request.
+    AwaitRequest,
+    /// Server: a request waits for `accept` or `reject`.
+    AwaitAnswer(Box<PendingRequest>),
+    /// Client: waiting for the server's response (boxed, like the request: an open
+    /// connection does not carry handshake state).
+    AwaitResponse(Box<AwaitingResponse>),
+}
+
+/// What a client checks the server's response against.
+pub(super) struct AwaitingResponse {
+    pub(super) accept: [u8; 28],
+    pub(super) options: ClientOptions,
+}
+
+/// What `accept` needs of a parsed request, kept so that it is not parsed twice.
+pub(super) struct PendingRequest {
+    pub(super) head_len: usize,
+    pub(super) key: [u8; 24],
+    /// The offered subprotocols, comma-separated (empty if none).
+    pub(super) protocols: String,
+    /// permessage-deflate as it would be accepted, with its response header value.
+    #[cfg(feature = "deflate")]
+    pub(super) deflate: Option<(crate::extensions::deflate::DeflateParams, String)>,
+}
+
+impl PendingRequest {
+    pub(super) fn offers_protocol(&self, p: &str) -> bool {
+        !p.is_empty() && self.protocols.split(',').any(|o| o == p)
+    }
+}
+
+impl Receiver {
+    pub(super) fn poll_request<'a>(
+        &'a mut self,
+        tx: &mut Sender,
+        cfg: &Config,
+    ) -> Result<Option<Event<'a>>, Error> {
+        match Request::parse(&self.buf[self.pos..], cfg) {
+            Ok(Status::Complete(req)) => {
+                let mut key = [0u8; 24];
+                // The parser checked that the key is 24 base64 characters.
+                key.copy_from_slice(&req.key().as_bytes()[..24]);
+                let mut protocols = String::new();
+                for (i, p) in req.protocols().enumerate() {
+                    if i > 0 {
+                        protocols.push(',');
+                    }
+                    protocols.push_str(p);
+                }
+                self.hs = Handshake::AwaitAnswer(Box::new(PendingRequest {
+                    head_len: req.head_len(),
+                    key,
+                    protocols,
+                    #[cfg(feature = "deflate")]
+                    deflate: cfg.deflate.as_ref().and_then(|d| {
+                        crate::extensions::deflate::negotiate_server(req.extensions(), d)
+                    }),
+                }));
+                Ok(Some(Event::Request(alloc::boxed::Box::new(req))))
+            }
+            Ok(Status::Partial) if self.eof => Ok(Some(abnormal(&mut self.done, tx))),
+            Ok(Status::Partial) => Ok(None),
+            Err(e) => {
+                write_error_response(&e, tx.out_mut());
+                tx.state = State::Closed;
+                self.done = true;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Server, while a request awaits `accept` or `reject`: frames may follow the request,
+    /// but a compliant client waits for the answer, so what it sends early is bounded.
+    pub(super) fn poll_early_data<'a>(
+        &'a mut self,
+        tx: &mut Sender,
+        cfg: &Config,
+    ) -> Result<Option<Event<'a>>, Error> {
+        let Handshake::AwaitAnswer(pending) = &self.hs else {
+            return Ok(None);
+        };
+        if self.buffered() > pending.head_len + cfg.max_frame_size + crate::frame::MAX_HEADER_LEN {
+            tx.state = State::Closed;
+            self.done = true;
+            self.hs = Handshake::Done;
+            return Err(HandshakeError::EarlyData.into());
+        }
+        Ok(None)
+    }
+
+    pub(super) fn poll_response<'a>(
+        &'a mut self,
+        tx: &mut Sender,
+        cfg: &Config,
+    ) -> Result<Option<Event<'a>>, Error> {
+        let Handshake::AwaitResponse(awaiting) = &self.hs else {
+            return Ok(None);
+        };
+        let AwaitingResponse { accept, options } = &**awaiting;
+        match parse_response(&self.buf[self.pos..], accept, options, cfg) {
+            Ok(Status::Complete(resp)) => {
+                #[cfg(feature = "deflate")]
+                match client_deflate(resp.extensions(), cfg) {
+                    Ok(None) => {}
+                    Ok(Some(params)) => {
+                        enable_deflate(
+                            &mut self.decompressor,
+                            &mut self.allowed_rsv,
+                            &params,
+                            tx,
+                            cfg,
+                        );
+                    }
+                    Err(e) => {
+                        tx.state = State::Closed;
+                        self.done = true;
+                        return Err(e.into());
+                    }
+                }
+                self.pos += resp.head_len();
+                tx.state = State::Open;
+                tx.protocol = resp.protocol().map(String::from);
+                self.hs = Handshake::Done;
+                Ok(Some(Event::Open(alloc::boxed::Box::new(resp))))
+            }
+            Ok(Status::Partial) if self.eof => Ok(Some(abnormal(&mut self.done, tx))),
+            Ok(Status::Partial) => Ok(None),
+            Err(e) => {
+                tx.state = State::Closed;
+                self.done = true;
+                Err(e.into())
+            }
+        }
+    }
+}
+
+impl Connection {
+    /// A client connection to `url` that draws masks and the key from `rng`.
+    ///
+    /// RFC 6455 §10.3 asks for unpredictable masks: give it a cryptographically strong
+    /// generator outside of tests.
+    pub fn client_with_rng(
+        url: &WsUrl,
+        options: ClientOptions,
+        config: Config,
+        rng: BoxRng,
+    ) -> Result<Self, HandshakeError> {
+        let mut conn = Self::build(
+            Role::Client,
+            State::Connecting,
+            Handshake::Done,
+            config,
+            Some(rng),
+        );
+        let mut nonce = [0u8; 16];
+        conn.tx.random_bytes(&mut nonce);
+        let key = base64::engine::general_purpose::STANDARD.encode(nonce);
+        #[cfg(feature = "deflate")]
+        let options = {
+            use crate::extensions::deflate;
+            let mut options = options;
+            let offered = options.extensions.iter().any(|e| {
+                e.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .eq_ignore_ascii_case(deflate::NAME)
+            });
+            if let (Some(d), false) = (conn.config.deflate.as_ref(), offered) {
+                options.extensions.push(deflate::client_offer(d));
+            }
+            options
+        };
+        options.write_request(url, &key, conn.tx.out_mut())?;
+        conn.rx.hs = Handshake::AwaitResponse(alloc::boxed::Box::new(AwaitingResponse {
+            accept: accept_key(key.as_bytes()),
+            options,
+        }));
+        Ok(conn)
+    }
+
+    fn awaiting_answer(&self) -> Result<usize, HandshakeError> {
+        match &self.rx.hs {
+            Handshake::AwaitAnswer(pending) => Ok(pending.head_len),
+            _ => Err(HandshakeError::NotAwaitingAnswer),
+        }
+    }
+
+    /// (Server) Accepts the pending [`Event::Request`]: queues the 101 response and opens the
+    /// connection. Bytes the client sent after its request are kept as frames.
+    ///
+    /// Unless `options.extensions` is set, permessage-deflate is negotiated as
+    /// [`Config::deflate`] allows.
+    pub fn accept(&mut self, options: &AcceptOptions) -> Result<(), HandshakeError> {
+        let Handshake::AwaitAnswer(pending) = &self.rx.hs else {
+            return Err(HandshakeError::NotAwaitingAnswer);
+        };
+        if let Some(p) = &options.protocol {
+            if !pending.offers_protocol(p) {
+                return Err(HandshakeError::ProtocolNotOffered);
+            }
+        }
+        #[cfg(feature = "deflate")]
+        let negotiated = match &options.extensions {
+            None => pending.deflate.clone(),
+            Some(_) => None,
+        };
+        #[cfg(feature = "deflate")]
+        if let Some((_, header)) = &negotiated {
+            let mut with = options.clone();
+            with.extensions = Some(header.clone());
+            write_accept_response(&pending.key, &with, self.tx.out_mut())?;
+        } else {
+            write_accept_response(&pending.key, options, self.tx.out_mut())?;
+        }
+        #[cfg(not(feature = "deflate"))]
+        write_accept_response(&pending.key, options, self.tx.out_mut())?;
+        let head_len = pending.head_len;
+        #[cfg(feature = "deflate")]
+        if let Some((params, _)) = negotiated {
+            self.rx.enable_deflate(&params, &mut self.tx, &self.config);
+        }
+        self.rx.take_head(head_len);
+        self.rx.hs = Handshake::Done;
+        self.tx.state = State::Open;
+        self.tx.protocol = options.protocol.clone();
+        Ok(())
+    }
+
+    /// (Server) Refuses the pending [`Event::Request`] with an HTTP `status` (e.g. 403 for a
+    /// foreign Origin), extra `headers` and a `body`; the connection becomes
+    /// [`State::Closed`] once the response is queued.
+    pub fn reject(
+        &mut self,
+        status: u16,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<(), HandshakeError> {
+        let head_len = self.awaiting_answer()?;
+        write_reject_response(status, headers, body, self.tx.out_mut());
+        self.rx.take_head(head_len);
+        self.rx.hs = Handshake::Done;
+        self.rx.done = true;
+        self.tx.state = State::Closed;
+        Ok(())
+    }
+}
+
+/// Client: the permessage-deflate parameters the server's response agrees to, if any.
+#[cfg(feature = "deflate")]
+fn client_deflate(
+    extensions: &[crate::extensions::ExtensionOffer<'_>],
+    cfg: &Config,
+) -> Result<Option<crate::extensions::deflate::DeflateParams>, HandshakeError> {
+    use crate::extensions::deflate;
+    let mut chosen = extensions
+        .iter()
+        .filter(|e| e.name.eq_ignore_ascii_case(deflate::NAME));
+    let Some(ext) = chosen.next() else {
+        return Ok(None);
+    };
+    if chosen.next().is_some() {
+        return Err(HandshakeError::InvalidExtensionResponse);
+    }
+    let config = cfg
+        .deflate
+        .as_ref()
+        .ok_or(HandshakeError::ExtensionNotOffered)?;
+    deflate::accept_response(ext, config).map(Some)
+}
