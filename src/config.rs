@@ -19,7 +19,12 @@ pub enum Delivery {
 
 /// Limits and behaviour of a [`Connection`](crate::Connection).
 ///
-/// Every buffer that grows from peer input is bounded by one of these limits.
+/// Every buffer that grows from peer input is bounded by one of these limits. Every field
+/// accepts its type's whole range: a `usize` limit of `usize::MAX` means no limit, a timeout of
+/// [`Duration::MAX`] (or any timeout whose deadline would pass what `Duration` holds) means
+/// never, and a timeout of zero fires at the first
+/// [`handle_timeout`](crate::Connection::handle_timeout) call after it starts. Timers run on
+/// the driver's clock: see [`Connection::poll_timeout`](crate::Connection::poll_timeout).
 ///
 /// ```
 /// let mut config = rfc6455::Config::default();
@@ -29,29 +34,38 @@ pub enum Delivery {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Config {
-    /// Largest accepted frame payload; a larger frame fails the connection with 1009.
-    /// Default 16 MiB.
+    /// Largest accepted data frame payload; a larger frame fails the connection with 1009.
+    /// Control frames (at most 125 bytes by RFC 6455 §5.5) are exempt, so that even a limit
+    /// of 0 lets Pings and the closing handshake through. Any value is valid; `usize::MAX`
+    /// means no limit. Default 16 MiB.
     pub max_frame_size: usize,
-    /// Largest accepted message (sum of its frames); a larger one fails with 1009.
-    /// Default 64 MiB.
+    /// Largest accepted message (sum of its frames; for a compressed message, its inflated
+    /// size, checked while inflating); a larger one fails with 1009. Any value is valid;
+    /// `usize::MAX` means no limit. Default 64 MiB.
     pub max_message_size: usize,
-    /// Largest accepted handshake head (request or response); larger fails with 431.
-    /// Default 16 KiB.
+    /// Largest accepted handshake head (request or response); a larger request is answered
+    /// with 431, a larger response fails the client. Any value is valid. Default 16 KiB.
     pub max_handshake_size: usize,
-    /// Most header lines in a handshake head (capped at 256). Default 64.
+    /// Most header lines in a handshake head; larger values are capped at 256. Default 64.
     pub max_headers: usize,
     /// Answer every Ping with a Pong automatically. Default `true`.
     pub auto_pong: bool,
     /// Whole messages or streaming pieces. Default [`Delivery::Messages`].
     pub delivery: Delivery,
-    /// Send a Ping after this much time without receiving anything. Default `None`.
+    /// Keep-alive: send a Ping after this much time without receiving anything (counted from
+    /// the time the connection opened or last received bytes). `None` turns it off: then no
+    /// timer runs while the connection is open. Default `None`.
     pub idle_ping: Option<Duration>,
-    /// After a keep-alive Ping, give up on the peer if nothing arrives for this long.
+    /// After a keep-alive Ping, give up on the peer (1006) if nothing arrives for this long.
     /// Default 20 s.
     pub pong_timeout: Duration,
-    /// After sending Close, wait this long for the peer's Close. Default 5 s.
+    /// After sending Close, wait this long for the peer's Close before giving up (1006); also
+    /// how long a closed connection keeps output its peer does not read before dropping it.
+    /// Default 5 s.
     pub close_timeout: Duration,
-    /// Give up on an opening handshake that takes longer than this. Default 10 s.
+    /// Give up (1006) on an opening handshake that takes longer than this, counted from the
+    /// first [`handle_timeout`](crate::Connection::handle_timeout) call; `None` waits forever.
+    /// Default 10 s.
     pub handshake_timeout: Option<Duration>,
     /// Capacity an emptied receive or send buffer may keep for the next read or write.
     /// Default 0: a connection with nothing buffered holds no buffers at all, so idle

@@ -42,7 +42,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
 
-use crate::connection::{Connection, State};
+use crate::connection::{Connection, Role, State};
 
 /// Size of the per-thread read buffer, used between frames.
 const READ_SIZE: usize = 64 * 1024;
@@ -88,6 +88,8 @@ pub struct TokioDriver {
     sleep: Option<Pin<Box<Sleep>>>,
     /// Stop reading while this much output waits (backpressure). Default 1 MiB.
     pub high_water: usize,
+    /// The connection is a client's (RFC 6455 §7.1.1: the server closes TCP first).
+    client: bool,
 }
 
 impl TokioDriver {
@@ -101,6 +103,7 @@ impl TokioDriver {
             last_read: 0,
             sleep: None,
             high_water: 1 << 20,
+            client: false,
         })
     }
 
@@ -112,7 +115,13 @@ impl TokioDriver {
     /// Borrows the connection only to look at it, so it can be raced in `tokio::select!`
     /// against other sources (a queue of messages to send, say).
     pub async fn wait(&mut self, conn: &Connection) -> std::io::Result<Io> {
-        let deadline = conn.poll_timeout().map(|d| self.start + d);
+        // A deadline that tokio cannot represent (a timeout of `Duration::MAX`, say) is never:
+        // tokio rounds deadlines up, so leave a second of headroom before `Instant`'s end.
+        let deadline = conn.poll_timeout().and_then(|d| {
+            let at = self.start.checked_add(d)?;
+            at.checked_add(Duration::from_secs(1)).map(|_| at)
+        });
+        self.client = conn.role() == Role::Client;
         // The timer only ever moves earlier, or is re-armed once it fired: a later deadline
         // (the idle interval restarting with every message) leaves it alone, and if it fires
         // early, `handle_timeout` finds nothing due. No timer-wheel work per message.
@@ -225,12 +234,28 @@ impl TokioDriver {
         Ok(())
     }
 
-    /// Closes gracefully: shuts down writing (the final Close frame is followed by FIN),
-    /// then reads until the peer closes or two seconds pass, so that unread input does not
-    /// turn the close into a reset that could lose that frame.
+    /// Closes gracefully, so that unread input does not turn the close into a reset that could
+    /// lose the final Close frame. A server shuts down writing (its Close is followed by FIN)
+    /// and then reads until the peer closes or two seconds pass. A client first waits (at
+    /// most two seconds) for the server to close the TCP connection, as RFC 6455 §7.1.1 asks,
+    /// and then shuts down its own side.
     pub async fn close(mut self) {
-        let stream = &mut self.stream;
-        let _ = core::future::poll_fn(|cx| Pin::new(&mut *stream).poll_shutdown(cx)).await;
+        if self.client {
+            self.drain_until_eof().await;
+            let stream = &mut self.stream;
+            let _ = core::future::poll_fn(|cx| Pin::new(&mut *stream).poll_shutdown(cx)).await;
+        } else {
+            let stream = &mut self.stream;
+            let _ = core::future::poll_fn(|cx| Pin::new(&mut *stream).poll_shutdown(cx)).await;
+            self.drain_until_eof().await;
+        }
+    }
+
+    /// Reads and drops input until end of file, an error, or two seconds.
+    async fn drain_until_eof(&mut self) {
+        if self.eof {
+            return;
+        }
         let deadline = Instant::now() + Duration::from_secs(2);
         let sleep = self
             .sleep

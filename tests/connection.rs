@@ -4,7 +4,6 @@
 mod common;
 
 use common::*;
-use core::time::Duration;
 use rfc6455::handshake::{AcceptOptions, ClientOptions, WsUrl};
 use rfc6455::{
     CloseCode, Config, Connection, Delivery, Error, Event, HandshakeError, ProtocolError, Role,
@@ -670,72 +669,6 @@ fn accept_checks_the_protocol_was_offered() {
     );
     assert_eq!(s.state(), State::Connecting);
     s.accept(&AcceptOptions::new().protocol("chat")).unwrap();
-}
-
-// ---------------------------------------------------------------- timers
-
-fn secs(n: u64) -> Duration {
-    Duration::from_secs(n)
-}
-
-#[test]
-fn keepalive_pings_when_idle_and_gives_up_on_silence() {
-    let mut cfg = Config::default();
-    cfg.idle_ping = Some(secs(30));
-    cfg.pong_timeout = secs(10);
-    let mut s = server_with(cfg);
-    // A connection that never saw the clock asks for it at once.
-    assert_eq!(s.poll_timeout(), Some(Duration::ZERO));
-    s.handle_timeout(secs(100));
-    assert_eq!(s.poll_timeout(), Some(secs(130)));
-    // Input at t=120 restarts the idle interval.
-    s.receive(&client_frame(true, 10, b""));
-    assert_eq!(s.poll_timeout(), Some(Duration::ZERO));
-    s.handle_timeout(secs(120));
-    assert_eq!(drain(&mut s), vec![Ev::Pong(vec![])]);
-    assert_eq!(s.poll_timeout(), Some(secs(150)));
-    s.handle_timeout(secs(149));
-    assert!(s.pending_output().is_empty());
-    s.handle_timeout(secs(150));
-    assert_eq!(output(&mut s), server_frame(true, 9, b""));
-    assert_eq!(s.poll_timeout(), Some(secs(160)));
-    // The pong comes back: the peer is alive.
-    s.receive(&client_frame(true, 10, b""));
-    s.handle_timeout(secs(155));
-    assert_eq!(drain(&mut s), vec![Ev::Pong(vec![])]);
-    assert_eq!(s.poll_timeout(), Some(secs(185)));
-    // Next time nothing answers.
-    s.handle_timeout(secs(185));
-    assert_eq!(output(&mut s), server_frame(true, 9, b""));
-    s.handle_timeout(secs(195));
-    assert_eq!(s.state(), State::Closed);
-    assert_eq!(drain(&mut s), vec![Ev::Close(1006, String::new(), false)]);
-    assert_eq!(s.poll_timeout(), None);
-}
-
-#[test]
-fn close_handshake_times_out() {
-    let mut s = server();
-    assert_eq!(s.poll_timeout(), None, "no timers without keep-alive");
-    s.handle_timeout(secs(1));
-    s.close(CloseCode::NORMAL, "").unwrap();
-    assert_eq!(s.poll_timeout(), Some(secs(6)));
-    s.handle_timeout(secs(5));
-    assert_eq!(s.state(), State::Closing);
-    s.handle_timeout(secs(6));
-    assert_eq!(s.state(), State::Closed);
-    assert_eq!(drain(&mut s), vec![Ev::Close(1006, String::new(), false)]);
-}
-
-#[test]
-fn opening_handshake_times_out() {
-    let mut s = Connection::server(Config::default());
-    s.receive(b"GET / HTTP/1.1\r\n");
-    assert_eq!(s.poll_timeout(), Some(Duration::ZERO));
-    s.handle_timeout(secs(50));
-    assert_eq!(s.poll_timeout(), Some(secs(60)));
-    s.handle_timeout(secs(60));
-    assert_eq!(drain(&mut s), vec![Ev::Close(1006, String::new(), false)]);
 }
 
 // ---------------------------------------------------------------- streaming

@@ -3,6 +3,7 @@
 mod opening;
 mod recv;
 mod send;
+mod timers;
 
 use alloc::vec::Vec;
 use core::time::Duration;
@@ -20,6 +21,7 @@ use crate::handshake::{ClientOptions, WsUrl};
 use crate::handshake::{Request, Response};
 use opening::Handshake;
 use recv::Receiver;
+use timers::{Phase, Timers};
 
 /// The connection's state, following the browser's `readyState`.
 ///
@@ -117,9 +119,7 @@ pub struct Connection {
     config: Config,
     rx: Receiver,
     tx: Sender,
-    last_activity: Option<Duration>,
-    ping_sent: Option<Duration>,
-    handshake_started: Option<Duration>,
+    timers: Timers,
 }
 
 impl core::fmt::Debug for Connection {
@@ -145,9 +145,7 @@ impl Connection {
             tx: Sender::new(role, state, rng, config.retain_buffer),
             config,
             rx: Receiver::new(hs),
-            last_activity: None,
-            ping_sent: None,
-            handshake_started: None,
+            timers: Timers::default(),
         }
     }
 
@@ -262,6 +260,7 @@ impl Connection {
     /// (once; later calls return `None`).
     #[inline]
     pub fn next_event(&mut self) -> Result<Option<(Event<'_>, &mut Sender)>, Error> {
+        self.rx.unread = false;
         // The common case first: a small complete text or binary frame.
         if let Some((kind, start, end)) = self.rx.small_frame(self.tx.role, &self.config) {
             let payload = &self.rx.buf[start..end];
@@ -348,7 +347,8 @@ impl Connection {
 
     /// Bytes received and not yet turned into events, plus the parts of a fragmented message
     /// reassembled so far. With events taken after every `receive`, this stays within
-    /// `max_frame_size + 14 + max_message_size`; a driver can also use it to stop reading.
+    /// what one read delivers plus `max_frame_size + 14 + max_message_size` (saturating); a
+    /// driver can also use it to stop reading. A closed connection holds no input: 0.
     pub fn buffered_input(&self) -> usize {
         self.rx.buffered() + self.rx.reassembled()
     }
@@ -365,80 +365,106 @@ impl Connection {
         self.tx.shrink();
     }
 
-    /// When the connection next wants [`handle_timeout`](Self::handle_timeout) to be called,
-    /// on the driver's clock. `Some(Duration::ZERO)` asks for a call at once (to learn the
-    /// time); `None` means no timer is running.
-    pub fn poll_timeout(&self) -> Option<Duration> {
-        let asap = Some(Duration::ZERO);
+    /// The timer that runs in the connection's current phase, with its limit.
+    fn phase(&self) -> Option<(Phase, Duration)> {
+        let c = &self.config;
         match self.tx.state {
-            State::Closed => None,
-            State::Connecting => {
-                let limit = self.config.handshake_timeout?;
-                self.handshake_started.map_or(asap, |t| Some(t + limit))
+            State::Connecting => c.handshake_timeout.map(|t| (Phase::Handshake, t)),
+            State::Open if self.timers.awaiting_pong => {
+                c.idle_ping.map(|_| (Phase::AwaitPong, c.pong_timeout))
             }
-            State::Closing => self
-                .tx
-                .close_started
-                .map_or(asap, |t| Some(t + self.config.close_timeout)),
-            State::Open => {
-                let interval = self.config.idle_ping?;
-                if self.rx.activity {
-                    // Learn when the input arrived, to restart the idle interval from there.
-                    return asap;
-                }
-                match (self.ping_sent, self.last_activity) {
-                    (Some(sent), _) => Some(sent + self.config.pong_timeout),
-                    (None, Some(t)) => Some(t + interval),
-                    (None, None) => asap,
-                }
+            State::Open => c.idle_ping.map(|t| (Phase::Idle, t)),
+            State::Closing => Some((Phase::Closing, c.close_timeout)),
+            State::Closed => {
+                (self.tx.buffered_amount() > 0).then_some((Phase::Linger, c.close_timeout))
             }
         }
     }
 
-    /// Tells the connection the time on the driver's monotonic clock, and runs due timers:
-    /// keep-alive Pings, giving up on a silent peer, the closing handshake timeout and the
-    /// opening handshake timeout. A timer that gives up closes the connection; the next
-    /// [`next_event`](Self::next_event) yields [`Event::Close`] with code 1006.
+    /// When the connection next wants [`handle_timeout`](Self::handle_timeout) to be called,
+    /// on the driver's clock (the one whose time `handle_timeout` is given).
     ///
-    /// Keep-alive counts any received bytes as a sign of life, dated by the next call of this
-    /// method (with keep-alive on, [`poll_timeout`](Self::poll_timeout) asks for that call at
-    /// once after input). Call it whenever `now` reaches `poll_timeout`; extra calls are
-    /// harmless.
-    pub fn handle_timeout(&mut self, now: Duration) {
-        self.tx.now = Some(now);
-        if self.rx.activity || self.last_activity.is_none() {
-            self.rx.activity = false;
-            self.last_activity = Some(now);
-            self.ping_sent = None;
+    /// - `None`: no timer runs; nothing happens until input arrives or the application acts.
+    /// - `Some(Duration::ZERO)`: call `handle_timeout` at once. A timer was started (by a state
+    ///   change — open, close, failure — or, with keep-alive, by received bytes) and needs the
+    ///   time it started at: the connection has no clock, and never dates a timer from a time
+    ///   it merely remembers.
+    /// - `Some(deadline)`: call `handle_timeout` when the clock reaches `deadline`.
+    ///
+    /// A deadline beyond what [`Duration`] can hold (a timeout of [`Duration::MAX`], say)
+    /// means never: `None`. Ask again after every call into the connection; the answer only
+    /// changes then.
+    ///
+    /// ```
+    /// # use rfc6455::{Config, Connection, Role, CloseCode};
+    /// # use core::time::Duration;
+    /// let mut conn = Connection::open(Role::Server, Config::default());
+    /// assert_eq!(conn.poll_timeout(), None); // keep-alive is off by default
+    /// conn.close(CloseCode::NORMAL, "").unwrap();
+    /// assert_eq!(conn.poll_timeout(), Some(Duration::ZERO)); // "what time is it?"
+    /// conn.handle_timeout(Duration::from_secs(3600));
+    /// // The close timer (5 s by default) starts now, not at some earlier time.
+    /// assert_eq!(conn.poll_timeout(), Some(Duration::from_secs(3605)));
+    /// ```
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        let (phase, limit) = self.phase()?;
+        if matches!(phase, Phase::Idle | Phase::AwaitPong) && self.rx.activity {
+            // Learn when the input arrived, to restart the idle interval from there.
+            return Some(Duration::ZERO);
         }
-        let expired =
-            |start: Option<Duration>, limit: Duration| start.is_some_and(|s| now >= s + limit);
-        match self.tx.state {
-            State::Closed => {}
-            State::Connecting => {
-                let started = *self.handshake_started.get_or_insert(now);
-                if let Some(limit) = self.config.handshake_timeout {
-                    if expired(Some(started), limit) {
-                        self.abort();
-                    }
+        self.timers.deadline(phase, limit)
+    }
+
+    /// Tells the connection the time on the driver's monotonic clock, and runs the timer that
+    /// is due:
+    ///
+    /// - keep-alive ([`Config::idle_ping`]): after that long without receiving anything, a Ping
+    ///   is sent; if nothing arrives within [`Config::pong_timeout`] after it, the connection
+    ///   gives up;
+    /// - the closing handshake: [`Config::close_timeout`] after this end sent its Close
+    ///   without the peer's arriving, the connection gives up;
+    /// - the opening handshake: after [`Config::handshake_timeout`] it gives up (a pending
+    ///   request can then no longer be accepted);
+    /// - a closed connection whose output is never written (a peer that stops reading) drops
+    ///   that output [`Config::close_timeout`] after closing, so that
+    ///   [`should_close_transport`](Self::should_close_transport) becomes true.
+    ///
+    /// A connection that gives up becomes [`State::Closed`], and the next
+    /// [`next_event`](Self::next_event) yields [`Event::Close`] with code 1006 and
+    /// `was_clean: false`. It does not give up while bytes handed in since the last
+    /// `next_event` call wait to be read (they may hold the awaited frame): call `next_event`
+    /// first, as the call order says.
+    ///
+    /// Time only moves forward: a `now` earlier than one given before counts as the latest
+    /// given. Every timer starts at the `now` of the first call after it was armed (see
+    /// [`poll_timeout`](Self::poll_timeout)). Extra calls are harmless.
+    pub fn handle_timeout(&mut self, now: Duration) {
+        let now = self.timers.advance(now);
+        let Some((phase, limit)) = self.phase() else {
+            self.timers.stop();
+            return;
+        };
+        if matches!(phase, Phase::Idle | Phase::AwaitPong) && self.rx.activity {
+            // A sign of life: the idle interval starts again from now.
+            self.rx.activity = false;
+            self.timers.awaiting_pong = false;
+            self.timers.restart(Phase::Idle, now);
+            return;
+        }
+        if !self.timers.expired(phase, limit, now) {
+            return;
+        }
+        match phase {
+            Phase::Idle => {
+                if self.tx.send_ping(b"").is_ok() {
+                    self.timers.awaiting_pong = true;
+                    self.timers.restart(Phase::AwaitPong, now);
                 }
             }
-            State::Closing => {
-                let started = *self.tx.close_started.get_or_insert(now);
-                if expired(Some(started), self.config.close_timeout) {
+            Phase::Linger => self.tx.discard_output(),
+            Phase::Handshake | Phase::AwaitPong | Phase::Closing => {
+                if !self.rx.unread {
                     self.abort();
-                }
-            }
-            State::Open => {
-                let Some(interval) = self.config.idle_ping else {
-                    return;
-                };
-                if self.ping_sent.is_some() {
-                    if expired(self.ping_sent, self.config.pong_timeout) {
-                        self.abort();
-                    }
-                } else if expired(self.last_activity, interval) && self.tx.send_ping(b"").is_ok() {
-                    self.ping_sent = Some(now);
                 }
             }
         }
@@ -447,6 +473,8 @@ impl Connection {
     /// Gives up on the peer: no more frames are sent or accepted.
     fn abort(&mut self) {
         self.tx.state = State::Closed;
+        // A request that was not answered in time can no longer be accepted.
+        self.rx.hs = Handshake::Done;
         if !self.rx.done {
             self.rx.aborted = true;
         }

@@ -107,7 +107,16 @@ impl Receiver {
         let Handshake::AwaitAnswer(pending) = &self.hs else {
             return Ok(None);
         };
-        if self.buffered() > pending.head_len + cfg.max_frame_size + crate::frame::MAX_HEADER_LEN {
+        if self.eof {
+            // The client left before the answer: nothing can be accepted any more.
+            self.hs = Handshake::Done;
+            return Ok(Some(abnormal(&mut self.done, tx)));
+        }
+        let bound = pending
+            .head_len
+            .saturating_add(cfg.max_frame_size)
+            .saturating_add(crate::frame::MAX_HEADER_LEN);
+        if self.buffered() > bound {
             tx.state = State::Closed;
             self.done = true;
             self.hs = Handshake::Done;

@@ -84,6 +84,8 @@ pub(super) struct Receiver {
     pub(super) aborted: bool,
     /// Bytes arrived since the timers last looked.
     pub(super) activity: bool,
+    /// Bytes arrived since the last `next_event`: no timer gives up before they are read.
+    pub(super) unread: bool,
     /// RSV bits that negotiated extensions define.
     pub(super) allowed_rsv: u8,
     // Message-mode progress on the frame at `pos`: payload bytes already unmasked, and
@@ -118,6 +120,7 @@ impl Receiver {
             done: false,
             aborted: false,
             activity: false,
+            unread: false,
             allowed_rsv: 0,
             unmasked: 0,
             fed: 0,
@@ -140,6 +143,7 @@ impl Receiver {
             return;
         }
         self.activity = true;
+        self.unread = true;
         self.make_room(data.len(), data);
         self.buf.extend_from_slice(data);
     }
@@ -184,6 +188,7 @@ impl Receiver {
             self.buf.truncate(before);
         } else if self.buf.len() > before {
             self.activity = true;
+            self.unread = true;
         }
         r
     }
@@ -194,7 +199,11 @@ impl Receiver {
 
     /// Bytes received and not yet consumed.
     pub(super) fn buffered(&self) -> usize {
-        self.buf.len() - self.pos
+        if self.done {
+            0
+        } else {
+            self.buf.len() - self.pos
+        }
     }
 
     /// Bytes of the fragmented message reassembled so far.
@@ -231,6 +240,11 @@ impl Receiver {
         cfg: &Config,
     ) -> Result<Option<Event<'a>>, Error> {
         if self.done {
+            // Nothing more will be read: hold no input.
+            self.buf = Vec::new();
+            self.pos = 0;
+            self.msg_buf = Vec::new();
+            self.msg = None;
             return Ok(None);
         }
         // Release consumed bytes. Only an empty buffer is reset here (O(1)); partial data is
@@ -360,7 +374,9 @@ impl Receiver {
             (Role::Client, true) => return Err(ProtocolError::MaskedFrame),
             _ => {}
         }
-        if h.payload_len > cfg.max_frame_size as u64 {
+        // Control frames (at most 125 bytes, checked by the frame parser) are exempt, so that a
+        // tiny limit still lets the closing handshake and keep-alive through.
+        if !h.opcode.is_control() && h.payload_len > cfg.max_frame_size as u64 {
             return Err(ProtocolError::FrameTooLarge {
                 size: h.payload_len,
                 max: cfg.max_frame_size,
@@ -377,10 +393,10 @@ impl Receiver {
         // A compressed message is limited by its inflated size, checked while inflating.
         if !h.opcode.is_control()
             && !self.compressed(h)
-            && before + h.payload_len > cfg.max_message_size as u64
+            && before.saturating_add(h.payload_len) > cfg.max_message_size as u64
         {
             return Err(ProtocolError::MessageTooLarge {
-                size: before + h.payload_len,
+                size: before.saturating_add(h.payload_len),
                 max: cfg.max_message_size,
             });
         }

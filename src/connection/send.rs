@@ -4,7 +4,6 @@
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::time::Duration;
 
 use super::{Role, State};
 use crate::close::CloseCode;
@@ -32,9 +31,6 @@ pub struct Sender {
     fragmenting: Option<OpCode>,
     rng: Option<BoxRng>,
     pub(super) protocol: Option<String>,
-    // Clock-free timers: the last time the driver told us, and what it started.
-    pub(super) now: Option<Duration>,
-    pub(super) close_started: Option<Duration>,
     /// permessage-deflate, once negotiated.
     #[cfg(feature = "deflate")]
     pub(super) compressor: Option<alloc::boxed::Box<crate::extensions::deflate::Compressor>>,
@@ -68,8 +64,6 @@ impl Sender {
             fragmenting: None,
             rng,
             protocol: None,
-            now: None,
-            close_started: None,
             #[cfg(feature = "deflate")]
             compressor: None,
             #[cfg(feature = "deflate")]
@@ -216,7 +210,6 @@ impl Sender {
         };
         self.frame(true, OpCode::Close, &payload[..len]);
         self.close_sent = true;
-        self.close_started = self.now;
     }
 
     /// Writes one frame without RSV bits, masked with a fresh key in the client role.
@@ -271,7 +264,7 @@ impl Sender {
     /// Acknowledges that the first `n` bytes of [`pending_output`](Self::pending_output)
     /// were written. `n` larger than what is pending is clamped.
     pub fn advance_output(&mut self, n: usize) {
-        self.out_pos = (self.out_pos + n).min(self.out.len());
+        self.out_pos = self.out_pos.saturating_add(n).min(self.out.len());
         if self.out_pos == self.out.len() {
             self.reset_out();
         } else if self.out_pos > 64 * 1024 && self.out_pos * 2 > self.out.len() {
@@ -283,6 +276,11 @@ impl Sender {
     /// Moves all pending output into `dst` (appending), as if it was written.
     pub fn take_output(&mut self, dst: &mut Vec<u8>) {
         dst.extend_from_slice(&self.out[self.out_pos..]);
+        self.reset_out();
+    }
+
+    /// Drops the output that was not written: the peer stopped reading.
+    pub(super) fn discard_output(&mut self) {
         self.reset_out();
     }
 
