@@ -755,7 +755,9 @@ impl Receiver {
         let payload = &self.buf[start..end];
         Ok(match opcode {
             OpCode::Ping => {
-                if cfg.auto_pong && !tx.close_sent && tx.state != State::Closed {
+                // RFC 6455 §5.5.2: a Ping is answered until the peer's Close arrives, also
+                // after this end sent its own (Closing).
+                if cfg.auto_pong && tx.state != State::Closed {
                     tx.frame(true, OpCode::Pong, payload);
                 }
                 Ready::Ping(start, end)

@@ -146,8 +146,19 @@ impl Sender {
     }
 
     /// Sends a Pong (payload at most 125 bytes); an unsolicited Pong is a heartbeat.
+    ///
+    /// Unlike every other send, a Pong may still be sent after this end's Close
+    /// ([`State::Closing`]): RFC 6455 §5.5.2 asks for Pings to be answered until the peer's
+    /// Close arrives.
     pub fn send_pong(&mut self, data: &[u8]) -> Result<(), SendError> {
-        self.check_control(data)?;
+        match self.state {
+            State::Connecting => return Err(SendError::NotOpen),
+            State::Closed => return Err(SendError::Closed),
+            State::Open | State::Closing => {}
+        }
+        if data.len() > 125 {
+            return Err(SendError::ControlFrameTooLong);
+        }
         self.frame(true, OpCode::Pong, data);
         Ok(())
     }
