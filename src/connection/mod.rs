@@ -347,7 +347,8 @@ impl Connection {
 
     /// Bytes received and not yet turned into events, plus the parts of a fragmented message
     /// reassembled so far. With events taken after every `receive`, this stays within
-    /// what one read delivers plus `max_frame_size + 14 + max_message_size` (saturating); a
+    /// what one read delivers plus `max(max_frame_size, 125) + 14 + max_message_size`
+    /// (saturating; control frames may carry 125 bytes whatever the frame limit); a
     /// driver can also use it to stop reading. A closed connection holds no input: 0.
     pub fn buffered_input(&self) -> usize {
         self.rx.buffered() + self.rx.reassembled()
