@@ -24,8 +24,10 @@
 //!    [`pending_output`](Connection::pending_output) and acknowledge it with
 //!    [`advance_output`](Connection::advance_output). Stop reading from a peer while
 //!    [`buffered_amount`](Connection::buffered_amount) is above your bound.
-//! 4. Sleep until [`poll_timeout`](Connection::poll_timeout) at the latest and then call
-//!    [`handle_timeout`](Connection::handle_timeout).
+//! 4. After every call into the connection, ask [`poll_timeout`](Connection::poll_timeout)
+//!    and call [`handle_timeout`](Connection::handle_timeout) with your monotonic clock's
+//!    time when that deadline comes — at once if it is `Some(Duration::ZERO)`, which is how a
+//!    newly armed timer asks for the time it starts at.
 //! 5. When [`should_close_transport`](Connection::should_close_transport) is true, close the
 //!    transport (gracefully: shut down writing, then read until end of file or a short
 //!    timeout, so that the peer gets the final Close frame).
