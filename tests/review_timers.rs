@@ -196,3 +196,43 @@ fn review_keepalive_ping_in_flight_then_close_is_clean() {
     let evs = drain(&mut s);
     assert_eq!(evs.last(), Some(&Ev::Close(1000, String::new(), true)), "{evs:?}");
 }
+
+/// "A closed connection holds no input: 0" (buffered_input's doc) — also right after a timer
+/// gave up, before the next next_event.
+#[test]
+fn review_buffered_input_is_zero_once_closed_by_a_timer() {
+    let mut s = server();
+    s.close(CloseCode::NORMAL, "").unwrap();
+    run_timers(&mut s, secs(0));
+    // Half a frame arrives, is looked at, and then nothing more.
+    s.receive(&client_frame(true, 2, &[0; 1000])[..500]);
+    assert!(s.next_event().unwrap().is_none());
+    run_timers(&mut s, secs(10));
+    assert_eq!(s.state(), State::Closed);
+    assert_eq!(s.buffered_input(), 0, "closed, yet holds input");
+}
+
+/// The linger timer drops output "never written (a peer that stops reading)"; a peer that
+/// reads steadily is not one, yet its output is dropped close_timeout after the close.
+#[test]
+fn review_linger_drops_output_a_peer_is_steadily_reading() {
+    let mut s = server();
+    s.send_binary(&vec![7u8; 1 << 20]).unwrap();
+    // The peer's Close arrives: we echo it, and are Closed with 1 MiB + the echo unwritten.
+    let evs = feed(&mut s, &client_frame(true, 8, &[0x03, 0xe8]));
+    assert_eq!(evs, vec![Ev::Close(1000, String::new(), true)]);
+    assert_eq!(s.state(), State::Closed);
+    run_timers(&mut s, secs(0));
+    let mut written = 0;
+    for t in 1..=6 {
+        let n = s.buffered_amount().min(64 * 1024);
+        written += n;
+        s.advance_output(n);
+        run_timers(&mut s, secs(t));
+    }
+    assert!(written < (1 << 20));
+    assert!(
+        s.buffered_amount() > 0,
+        "the peer read {written} bytes steadily, and the rest was dropped"
+    );
+}
