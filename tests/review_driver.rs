@@ -104,10 +104,18 @@ async fn review_driver_peer_that_never_reads() {
     let (seen, finished) = run(&mut io, &mut conn, Duration::from_secs(2)).await;
     assert!(finished, "{:?}", conn.state());
     assert_eq!(seen.last(), Some(&Ev::Close(1006, String::new(), false)));
-    assert!(t.elapsed() < Duration::from_millis(1500), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        t.elapsed()
+    );
     let t = Instant::now();
     io.close().await;
-    assert!(t.elapsed() < Duration::from_millis(2500), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_millis(2500),
+        "{:?}",
+        t.elapsed()
+    );
     drop(peer);
 }
 
@@ -135,7 +143,8 @@ async fn review_driver_duration_max_timeouts() {
         let mut conn = Connection::open(Role::Server, cfg);
         let mut io = TokioDriver::new(stream).unwrap();
         conn.close(CloseCode::NORMAL, "").unwrap();
-        peer.write_all(&client_frame(true, 8, &[0x03, 0xe8])).unwrap();
+        peer.write_all(&client_frame(true, 8, &[0x03, 0xe8]))
+            .unwrap();
         let (seen, finished) = run(&mut io, &mut conn, Duration::from_secs(2)).await;
         assert!(finished, "{d:?}: {:?}", conn.state());
         assert_eq!(seen, vec![Ev::Close(1000, String::new(), true)], "{d:?}");
@@ -182,7 +191,8 @@ async fn review_driver_peer_half_closes_after_its_close() {
     let stream = tokio::net::TcpStream::from_std(stream).unwrap();
     let mut conn = Connection::open(Role::Server, Config::default());
     let mut io = TokioDriver::new(stream).unwrap();
-    peer.write_all(&client_frame(true, 8, &[0x0f, 0xa0])).unwrap();
+    peer.write_all(&client_frame(true, 8, &[0x0f, 0xa0]))
+        .unwrap();
     peer.shutdown(std::net::Shutdown::Write).unwrap();
     let (seen, finished) = run(&mut io, &mut conn, Duration::from_secs(2)).await;
     assert!(finished);

@@ -36,7 +36,11 @@ fn op() -> impl Strategy<Value = Op> {
         Just(Op::Reject),
         Just(Op::Close),
         Just(Op::Send),
-        (prop::sample::select(vec![1u8, 2, 0, 8, 9, 10]), 0usize..130, any::<bool>())
+        (
+            prop::sample::select(vec![1u8, 2, 0, 8, 9, 10]),
+            0usize..130,
+            any::<bool>()
+        )
             .prop_map(|(o, n, f)| Op::Frame(o, n, f)),
         Just(Op::Eof),
         prop_oneof![Just(0u64), 0u64..3000, Just(u64::MAX / 4)].prop_map(Op::Tick),

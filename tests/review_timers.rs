@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use core::time::Duration;
 use rfc6455::handshake::AcceptOptions;
-use rfc6455::{CloseCode, Config, Connection, Event, Role, State};
+use rfc6455::{CloseCode, Config, Connection, Event, State};
 
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
@@ -110,8 +110,11 @@ fn review_zero_close_timeout_still_sends_our_close_frame() {
 #[test]
 fn review_eof_in_every_state() {
     let req = CHROMIUM_REQUEST;
-    let mut cases: Vec<(&str, Connection, Vec<u8>)> = vec![];
-    cases.push(("server, nothing", Connection::server(Config::default()), vec![]));
+    let mut cases: Vec<(&str, Connection, Vec<u8>)> = vec![(
+        "server, nothing",
+        Connection::server(Config::default()),
+        vec![],
+    )];
     cases.push((
         "server, half a request",
         Connection::server(Config::default()),
@@ -128,11 +131,7 @@ fn review_eof_in_every_state() {
         server(),
         client_frame(true, 2, &[1; 300])[..100].to_vec(),
     ));
-    cases.push((
-        "open, fragment",
-        server(),
-        client_frame(false, 1, b"abc"),
-    ));
+    cases.push(("open, fragment", server(), client_frame(false, 1, b"abc")));
     let mut cfg = Config::default();
     cfg.delivery = rfc6455::Delivery::Streaming;
     cases.push((
@@ -147,16 +146,17 @@ fn review_eof_in_every_state() {
         let mut evs = feed(&mut c, &bytes);
         c.receive_eof();
         evs.extend(drain(&mut c));
-        let closes: Vec<_> = evs
-            .iter()
-            .filter(|e| matches!(e, Ev::Close(..)))
-            .collect();
+        let closes: Vec<_> = evs.iter().filter(|e| matches!(e, Ev::Close(..))).collect();
         assert_eq!(
             closes,
             vec![&Ev::Close(1006, String::new(), false)],
             "{name}: {evs:?}"
         );
-        assert_eq!(evs.last(), Some(&Ev::Close(1006, String::new(), false)), "{name}");
+        assert_eq!(
+            evs.last(),
+            Some(&Ev::Close(1006, String::new(), false)),
+            "{name}"
+        );
         assert_eq!(c.state(), State::Closed, "{name}");
         assert!(c.next_event().unwrap().is_none(), "{name}");
         assert_eq!(c.buffered_input(), 0, "{name}");
@@ -194,7 +194,11 @@ fn review_keepalive_ping_in_flight_then_close_is_clean() {
     s.receive(&wire);
     run_timers(&mut s, Duration::from_millis(1900));
     let evs = drain(&mut s);
-    assert_eq!(evs.last(), Some(&Ev::Close(1000, String::new(), true)), "{evs:?}");
+    assert_eq!(
+        evs.last(),
+        Some(&Ev::Close(1000, String::new(), true)),
+        "{evs:?}"
+    );
 }
 
 /// "A closed connection holds no input: 0" (buffered_input's doc) — also right after a timer
