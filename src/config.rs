@@ -59,8 +59,13 @@ pub struct Config {
     /// After a keep-alive Ping, give up on the peer (1006) if nothing arrives for this long.
     /// Default 20 s.
     pub pong_timeout: Duration,
-    /// After sending Close, wait this long for the peer's Close before giving up (1006); also
-    /// how long a closed connection keeps output its peer does not read before dropping it.
+    /// After this end's Close, wait this long for the peer's Close before giving up (1006);
+    /// also how long a closed connection keeps output its peer does not read before dropping
+    /// it. Both count from the later of the close and the last time the driver acknowledged
+    /// written output ([`advance_output`](crate::Connection::advance_output)), so a peer that
+    /// keeps reading a large backlog is not cut off. A zero timeout gives up at the first
+    /// [`handle_timeout`](crate::Connection::handle_timeout) after the close and drops what
+    /// is unwritten at the next one: write the output first, as the call order says.
     /// Default 5 s.
     pub close_timeout: Duration,
     /// Give up (1006) on an opening handshake that takes longer than this, counted from the

@@ -88,8 +88,10 @@ pub struct TokioDriver {
     sleep: Option<Pin<Box<Sleep>>>,
     /// Stop reading while this much output waits (backpressure). Default 1 MiB.
     pub high_water: usize,
-    /// The connection is a client's (RFC 6455 §7.1.1: the server closes TCP first).
-    client: bool,
+    /// A client after a closing handshake: the server closes TCP first (RFC 6455 §7.1.1).
+    wait_for_server: bool,
+    /// This end sent a Close frame, which a reset could lose: close gracefully.
+    linger: bool,
 }
 
 impl TokioDriver {
@@ -103,7 +105,8 @@ impl TokioDriver {
             last_read: 0,
             sleep: None,
             high_water: 1 << 20,
-            client: false,
+            wait_for_server: false,
+            linger: false,
         })
     }
 
@@ -121,7 +124,9 @@ impl TokioDriver {
             let at = self.start.checked_add(d)?;
             at.checked_add(Duration::from_secs(1)).map(|_| at)
         });
-        self.client = conn.role() == Role::Client;
+        // RFC 6455 §7.1.1: after the closing handshake, the server closes TCP first.
+        self.wait_for_server = conn.role() == Role::Client && conn.close_received();
+        self.linger = conn.close_sent();
         // The timer only ever moves earlier, or is re-armed once it fired: a later deadline
         // (the idle interval restarting with every message) leaves it alone, and if it fires
         // early, `handle_timeout` finds nothing due. No timer-wheel work per message.
@@ -151,16 +156,19 @@ impl TokioDriver {
                     Poll::Pending => break,
                 }
             }
+            // The timer before the socket: a peer that keeps the socket readable (a flood
+            // after our Close) must not keep the close timeout from firing.
+            if let Some(sleep) = sleep.as_mut() {
+                if sleep.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Ok(Io::Timer));
+                }
+            }
             if read {
                 if let Poll::Ready(r) = stream.poll_read_ready(cx) {
                     return Poll::Ready(r.map(|()| Io::Readable));
                 }
             }
-            if let Some(sleep) = sleep.as_mut() {
-                if sleep.as_mut().poll(cx).is_ready() {
-                    return Poll::Ready(Ok(Io::Timer));
-                }
-            } else if !read && pending.is_empty() {
+            if sleep.is_none() && !read && pending.is_empty() {
                 return Poll::Ready(Ok(Io::Idle));
             }
             Poll::Pending
@@ -234,19 +242,20 @@ impl TokioDriver {
         Ok(())
     }
 
-    /// Closes gracefully, so that unread input does not turn the close into a reset that could
-    /// lose the final Close frame. A server shuts down writing (its Close is followed by FIN)
-    /// and then reads until the peer closes or two seconds pass. A client first waits (at
-    /// most two seconds) for the server to close the TCP connection, as RFC 6455 §7.1.1 asks,
-    /// and then shuts down its own side.
+    /// Closes the socket, gracefully if this end sent a Close frame, so that unread input
+    /// does not turn the close into a reset that could lose that frame: a server shuts down
+    /// writing (its Close is followed by FIN) and then reads until the peer closes or two
+    /// seconds pass; a client whose closing handshake completed first waits (at most two
+    /// seconds) for the server to close the TCP connection, as RFC 6455 §7.1.1 asks, and then
+    /// shuts down its own side. A connection that gave up on a silent peer (no Close sent)
+    /// shuts down at once.
     pub async fn close(mut self) {
-        if self.client {
+        if self.wait_for_server {
             self.drain_until_eof().await;
-            let stream = &mut self.stream;
-            let _ = core::future::poll_fn(|cx| Pin::new(&mut *stream).poll_shutdown(cx)).await;
-        } else {
-            let stream = &mut self.stream;
-            let _ = core::future::poll_fn(|cx| Pin::new(&mut *stream).poll_shutdown(cx)).await;
+        }
+        let stream = &mut self.stream;
+        let _ = core::future::poll_fn(|cx| Pin::new(&mut *stream).poll_shutdown(cx)).await;
+        if self.linger && !self.wait_for_server {
             self.drain_until_eof().await;
         }
     }

@@ -237,3 +237,29 @@ fn a_close_between_our_fragments_ends_the_message() {
     );
     assert_eq!(s.send_text_fragment("rest", true), Err(SendError::Closed));
 }
+
+#[test]
+fn close_sent_and_close_received_tell_the_closing_handshake_apart() {
+    // Peer closes first: we echo.
+    let mut s = server();
+    assert!(!s.close_sent() && !s.close_received());
+    feed(&mut s, &client_frame(true, 8, &1000u16.to_be_bytes()));
+    assert!(s.close_sent() && s.close_received());
+    // We close first, the peer never answers: our Close only.
+    let s = closing_server();
+    assert!(s.close_sent() && !s.close_received());
+    // A protocol error queues a Close; nothing was received.
+    let mut s = server();
+    feed(&mut s, &server_frame(true, 2, b"unmasked"));
+    assert!(s.close_sent() && !s.close_received());
+    // A silent peer given up on by keep-alive: no Close either way.
+    let mut cfg = Config::default();
+    cfg.idle_ping = Some(core::time::Duration::from_secs(1));
+    cfg.pong_timeout = core::time::Duration::from_secs(1);
+    let mut s = Connection::open(Role::Server, cfg);
+    for t in [0, 1, 2] {
+        s.handle_timeout(core::time::Duration::from_secs(t));
+    }
+    assert_eq!(s.state(), State::Closed);
+    assert!(!s.close_sent() && !s.close_received());
+}

@@ -5,10 +5,9 @@ mod common;
 use common::*;
 use rfc6455::{Config, Connection, Delivery};
 
-/// buffered_input's doc: "With events taken after every receive, this stays within what one
-/// read delivers plus max(max_frame_size, 125) + 14 + max_message_size". During the opening
-/// handshake the buffer holds the request head (up to max_handshake_size), which the bound
-/// does not count: with small frame/message limits the promise breaks.
+/// buffered_input's doc: during the opening handshake the bound is the head
+/// (`max_handshake_size`) plus what may follow it (`max_frame_size + 14`), plus one read;
+/// afterwards `max(max_frame_size, 125) + 14 + max_message_size` plus one read.
 #[test]
 fn review_buffered_input_bound_during_the_handshake() {
     for delivery in [Delivery::Messages, Delivery::Streaming] {
@@ -16,8 +15,8 @@ fn review_buffered_input_bound_during_the_handshake() {
         cfg.max_frame_size = 0;
         cfg.max_message_size = 0;
         cfg.delivery = delivery;
-        let bound = 1 + 125 + 14;
-        let mut s = Connection::server(cfg);
+        let bound = 1 + cfg.max_handshake_size + 14;
+        let mut s = Connection::server(cfg.clone());
         let mut worst = 0;
         for b in CHROMIUM_REQUEST.chunks(1) {
             s.receive(b);

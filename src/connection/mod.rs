@@ -220,10 +220,13 @@ impl Connection {
 
     /// Lets the transport append received bytes straight to the connection's buffer, saving
     /// the copy [`receive`](Self::receive) makes: `fill` gets the buffer with at least `room`
-    /// bytes of spare capacity and must only append to it (a read into spare capacity, such
-    /// as tokio's `try_read_buf` or `Read::read_to_end`'s). Returns what `fill` returns.
+    /// bytes of spare capacity (`room` is capped at 1 MiB; more is made for a frame whose
+    /// header has arrived, up to 64 KiB ahead of its bytes) and must only append to it (a read
+    /// into spare capacity, such as tokio's `try_read_buf` or `Read::read_to_end`'s). Returns
+    /// what `fill` returns.
     ///
-    /// Bytes appended after the connection closed are dropped.
+    /// Bytes appended after the connection closed (or after end of file) are dropped, and no
+    /// room is made for them.
     ///
     /// ```
     /// # use rfc6455::{Config, Connection, Role};
@@ -260,7 +263,6 @@ impl Connection {
     /// (once; later calls return `None`).
     #[inline]
     pub fn next_event(&mut self) -> Result<Option<(Event<'_>, &mut Sender)>, Error> {
-        self.rx.unread = false;
         // The common case first: a small complete text or binary frame.
         if let Some((kind, start, end)) = self.rx.small_frame(self.tx.role, &self.config) {
             let payload = &self.rx.buf[start..end];
@@ -348,10 +350,25 @@ impl Connection {
     /// Bytes received and not yet turned into events, plus the parts of a fragmented message
     /// reassembled so far. With events taken after every `receive`, this stays within
     /// what one read delivers plus `max(max_frame_size, 125) + 14 + max_message_size`
-    /// (saturating; control frames may carry 125 bytes whatever the frame limit); a
-    /// driver can also use it to stop reading. A closed connection holds no input: 0.
+    /// (saturating; control frames may carry 125 bytes whatever the frame limit); during the
+    /// opening handshake, within one read plus `max_handshake_size + max_frame_size + 14`
+    /// (the head, and what a client may send behind it). A driver can also use it to stop
+    /// reading. A closed connection holds no input: 0.
     pub fn buffered_input(&self) -> usize {
         self.rx.buffered() + self.rx.reassembled()
+    }
+
+    /// Whether this end queued its Close frame (by [`close`](Self::close), in reply to the
+    /// peer's, or on a protocol error). A driver protects that frame with a lingering close;
+    /// a connection that gave up on a silent peer sent none and can close at once.
+    pub fn close_sent(&self) -> bool {
+        self.tx.close_sent
+    }
+
+    /// Whether the peer's Close frame arrived: the closing handshake completed (if this end
+    /// sent its Close too) or is being completed by the reply already queued.
+    pub fn close_received(&self) -> bool {
+        self.rx.close_received
     }
 
     /// Whether the driver should close the transport now: the connection is closed and all
@@ -409,9 +426,16 @@ impl Connection {
     /// ```
     pub fn poll_timeout(&self) -> Option<Duration> {
         let (phase, limit) = self.phase()?;
-        if matches!(phase, Phase::Idle | Phase::AwaitPong) && self.rx.activity {
+        match phase {
             // Learn when the input arrived, to restart the idle interval from there.
-            return Some(Duration::ZERO);
+            Phase::Idle | Phase::AwaitPong if self.rx.activity => return Some(Duration::ZERO),
+            // The peer read some of our output: the timer starts again from now.
+            Phase::Closing | Phase::Linger if self.tx.progress => return Some(Duration::ZERO),
+            _ => {}
+        }
+        if phase.gives_up() && self.rx.event_ready() {
+            // What was received may be the awaited frame: next_event first.
+            return None;
         }
         self.timers.deadline(phase, limit)
     }
@@ -452,6 +476,15 @@ impl Connection {
             self.timers.restart(Phase::Idle, now);
             return;
         }
+        if matches!(phase, Phase::Closing | Phase::Linger) && self.tx.progress {
+            // The peer reads what we write: give it the whole timeout again.
+            self.tx.progress = false;
+            self.timers.restart(phase, now);
+            return;
+        }
+        if phase.gives_up() && self.rx.event_ready() {
+            return;
+        }
         if !self.timers.expired(phase, limit, now) {
             return;
         }
@@ -463,11 +496,7 @@ impl Connection {
                 }
             }
             Phase::Linger => self.tx.discard_output(),
-            Phase::Handshake | Phase::AwaitPong | Phase::Closing => {
-                if !self.rx.unread {
-                    self.abort();
-                }
-            }
+            Phase::Handshake | Phase::AwaitPong | Phase::Closing => self.abort(),
         }
     }
 
@@ -478,6 +507,7 @@ impl Connection {
         self.rx.hs = Handshake::Done;
         if !self.rx.done {
             self.rx.aborted = true;
+            self.rx.release();
         }
     }
 }

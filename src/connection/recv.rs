@@ -84,8 +84,8 @@ pub(super) struct Receiver {
     pub(super) aborted: bool,
     /// Bytes arrived since the timers last looked.
     pub(super) activity: bool,
-    /// Bytes arrived since the last `next_event`: no timer gives up before they are read.
-    pub(super) unread: bool,
+    /// The peer's Close frame arrived.
+    pub(super) close_received: bool,
     /// RSV bits that negotiated extensions define.
     pub(super) allowed_rsv: u8,
     // Message-mode progress on the frame at `pos`: payload bytes already unmasked, and
@@ -120,7 +120,7 @@ impl Receiver {
             done: false,
             aborted: false,
             activity: false,
-            unread: false,
+            close_received: false,
             allowed_rsv: 0,
             unmasked: 0,
             fed: 0,
@@ -139,11 +139,10 @@ impl Receiver {
     }
 
     pub(super) fn receive(&mut self, data: &[u8]) {
-        if data.is_empty() || self.done || self.eof {
+        if data.is_empty() || self.closed() || self.eof {
             return;
         }
         self.activity = true;
-        self.unread = true;
         self.make_room(data.len(), data);
         self.buf.extend_from_slice(data);
     }
@@ -177,6 +176,12 @@ impl Receiver {
         room: usize,
         fill: impl FnOnce(&mut Vec<u8>) -> R,
     ) -> R {
+        // Room is made only for bytes that will be kept, and at most MAX_ROOM ahead.
+        let room = if self.closed() || self.eof {
+            0
+        } else {
+            room.min(MAX_ROOM)
+        };
         self.make_room(room, &[]);
         let before = self.buf.len();
         let r = fill(&mut self.buf);
@@ -184,11 +189,10 @@ impl Receiver {
             self.buf.len() >= before,
             "Connection::receive_into: bytes may only be appended"
         );
-        if self.done || self.eof {
+        if self.closed() || self.eof {
             self.buf.truncate(before);
         } else if self.buf.len() > before {
             self.activity = true;
-            self.unread = true;
         }
         r
     }
@@ -198,8 +202,45 @@ impl Receiver {
     }
 
     /// Bytes received and not yet consumed.
+    /// Nothing more will be read: hold no input.
+    pub(super) fn release(&mut self) {
+        self.buf = Vec::new();
+        self.pos = 0;
+        self.msg_buf = Vec::new();
+        self.msg = None;
+    }
+
+    /// No more input is read: the connection closed, failed, or a timer gave up.
+    pub(super) fn closed(&self) -> bool {
+        self.done || self.aborted
+    }
+
+    /// Whether `next_event` has an event to deliver from the bytes already received (a whole
+    /// frame, a whole handshake head, streamed payload, or the end of input), as opposed to
+    /// waiting for more input. Timers do not give up on the peer while this is true.
+    pub(super) fn event_ready(&self) -> bool {
+        if self.closed() {
+            return false;
+        }
+        let avail = &self.buf[self.pos..];
+        if self.eof {
+            return true;
+        }
+        match self.hs {
+            Handshake::AwaitRequest | Handshake::AwaitResponse(_) => {
+                return avail.windows(4).any(|w| w == b"\r\n\r\n");
+            }
+            Handshake::AwaitAnswer(_) => return false,
+            Handshake::Done => {}
+        }
+        if self.stream.is_some() {
+            return !avail.is_empty();
+        }
+        frame_total(avail).is_some_and(|total| total <= avail.len() as u64)
+    }
+
     pub(super) fn buffered(&self) -> usize {
-        if self.done {
+        if self.closed() {
             0
         } else {
             self.buf.len() - self.pos
@@ -208,7 +249,7 @@ impl Receiver {
 
     /// Bytes of the fragmented message reassembled so far.
     pub(super) fn reassembled(&self) -> usize {
-        if self.msg.is_some() {
+        if self.msg.is_some() && !self.closed() {
             self.msg_buf.len()
         } else {
             0
@@ -240,11 +281,7 @@ impl Receiver {
         cfg: &Config,
     ) -> Result<Option<Event<'a>>, Error> {
         if self.done {
-            // Nothing more will be read: hold no input.
-            self.buf = Vec::new();
-            self.pos = 0;
-            self.msg_buf = Vec::new();
-            self.msg = None;
+            self.release();
             return Ok(None);
         }
         // Release consumed bytes. Only an empty buffer is reset here (O(1)); partial data is
@@ -765,6 +802,7 @@ impl Receiver {
             OpCode::Pong => Ready::Pong(start, end),
             _ => {
                 let parsed = parse_close_payload(payload)?;
+                self.close_received = true;
                 let code = parsed.map(|(c, _)| c);
                 if !tx.close_sent {
                     // Echo the status code (RFC 6455 §5.5.1); an empty Close gets an empty Close.
@@ -847,6 +885,9 @@ impl Receiver {
         })
     }
 }
+
+/// Most room [`Receiver::receive_into`] makes for one read.
+pub(super) const MAX_ROOM: usize = 1 << 20;
 
 /// Most room made ahead of a frame's bytes on the word of its header: a peer that announces
 /// a large frame and stalls holds at most this much more than it sent.

@@ -27,6 +27,8 @@ pub struct Sender {
     /// Capacity an emptied `out` keeps ([`Config::retain_buffer`](crate::Config)).
     retain: usize,
     pub(super) close_sent: bool,
+    /// Output was acknowledged since the timers last looked.
+    pub(super) progress: bool,
     /// The kind of the fragmented message being sent, if any.
     fragmenting: Option<OpCode>,
     rng: Option<BoxRng>,
@@ -61,6 +63,7 @@ impl Sender {
             out_pos: 0,
             retain,
             close_sent: false,
+            progress: false,
             fragmenting: None,
             rng,
             protocol: None,
@@ -275,6 +278,9 @@ impl Sender {
     /// Acknowledges that the first `n` bytes of [`pending_output`](Self::pending_output)
     /// were written. `n` larger than what is pending is clamped.
     pub fn advance_output(&mut self, n: usize) {
+        if n > 0 && self.buffered_amount() > 0 {
+            self.progress = true;
+        }
         self.out_pos = self.out_pos.saturating_add(n).min(self.out.len());
         if self.out_pos == self.out.len() {
             self.reset_out();
@@ -286,6 +292,9 @@ impl Sender {
 
     /// Moves all pending output into `dst` (appending), as if it was written.
     pub fn take_output(&mut self, dst: &mut Vec<u8>) {
+        if self.buffered_amount() > 0 {
+            self.progress = true;
+        }
         dst.extend_from_slice(&self.out[self.out_pos..]);
         self.reset_out();
     }

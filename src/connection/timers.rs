@@ -30,6 +30,13 @@ pub(super) enum Phase {
     Linger,
 }
 
+impl Phase {
+    /// Whether the connection gives up on the peer when this timer expires.
+    pub(super) fn gives_up(self) -> bool {
+        matches!(self, Phase::Handshake | Phase::AwaitPong | Phase::Closing)
+    }
+}
+
 /// The clock-free timer state: the latest time the driver gave, and the running timer.
 #[derive(Debug, Default)]
 pub(super) struct Timers {
