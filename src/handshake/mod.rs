@@ -197,7 +197,8 @@ pub(crate) fn is_host_port(v: &[u8]) -> bool {
 
 /// A `Sec-WebSocket-Extensions` value (RFC 6455 §9.1): one or more elements
 /// `token *( ";" token [ "=" ( token / quoted-string ) ] )` separated by commas, with optional
-/// whitespace around the separators. Returns the number of elements, 0 if invalid.
+/// whitespace around the separators; a quoted value must be a token once unescaped. Returns
+/// the number of elements, 0 if invalid.
 pub(crate) fn extension_list_len(s: &[u8]) -> usize {
     let ws = |b: u8| b == b' ' || b == b'\t';
     let mut i = 0;
@@ -234,22 +235,16 @@ pub(crate) fn extension_list_len(s: &[u8]) -> usize {
                         i += 1;
                         skip_ws(&mut i);
                         if s.get(i) == Some(&b'"') {
+                            // RFC 6455 §9.1: unescaped, a quoted value is a token too.
                             i += 1;
+                            let start = i;
                             loop {
                                 match s.get(i) {
-                                    Some(b'"') => break,
-                                    Some(b'\\')
-                                        if i + 1 < s.len()
-                                            && s[i + 1] >= b' '
-                                            && s[i + 1] != 0x7f =>
-                                    {
+                                    Some(b'"') if i > start => break,
+                                    Some(b'\\') if s.get(i + 1).is_some_and(|&b| is_tchar(b)) => {
                                         i += 2
                                     }
-                                    Some(&b)
-                                        if b == b'\t' || (b >= b' ' && b != 0x7f && b != b'\\') =>
-                                    {
-                                        i += 1
-                                    }
+                                    Some(&b) if is_tchar(b) => i += 1,
                                     _ => return 0,
                                 }
                             }
