@@ -313,7 +313,7 @@ fn pending() -> Connection {
     s
 }
 
-fn reject(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Result<String, Connection> {
+fn reject(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Result<String, Box<Connection>> {
     let headers: Vec<(String, String)> = headers
         .iter()
         .map(|(n, v)| (n.to_string(), v.to_string()))
@@ -323,7 +323,10 @@ fn reject(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Result<String, 
         // Nothing was queued and the request still waits for an answer.
         assert_eq!(s.buffered_amount(), 0);
         assert_eq!(s.state(), State::Connecting);
-        return Err(s);
+        let mut direct = b"kept".to_vec();
+        assert!(write_reject_response(status, &headers, body, &mut direct).is_err());
+        assert_eq!(direct, b"kept");
+        return Err(Box::new(s));
     }
     assert_eq!(s.state(), State::Closed);
     let mut out = Vec::new();
