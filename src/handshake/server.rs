@@ -7,8 +7,8 @@ use core::mem::MaybeUninit;
 
 use super::{
     accept_key, check_headers, convert_headers, extension_list_len, find_header, has_token,
-    header_list, is_host_port, is_token, is_visible_ascii, map_httparse, write_header,
-    write_headers, Header, HEADER_CAP,
+    header_list, is_host_port, is_token, is_token_list, is_visible_ascii, map_httparse,
+    write_header, write_headers, Header, HEADER_CAP,
 };
 use crate::config::Config;
 use crate::error::HandshakeError;
@@ -113,14 +113,8 @@ impl<'a> Request<'a> {
                     versions += 1;
                 }
                 22 if is("sec-websocket-protocol") => {
-                    // RFC 6455 §4.1: 1#token; empty list elements are allowed (RFC 7230 §7).
-                    let mut tokens = h.value.split(|&b| b == b',').map(<[u8]>::trim_ascii);
-                    let mut any = false;
-                    if !tokens.all(|t| {
-                        any |= !t.is_empty();
-                        t.is_empty() || is_token(t)
-                    }) || !any
-                    {
+                    // RFC 6455 §4.1: 1#token.
+                    if !is_token_list(h.value) {
                         return Err(HandshakeError::InvalidHeaderValue("Sec-WebSocket-Protocol"));
                     }
                 }
@@ -295,7 +289,11 @@ impl<'a> Request<'a> {
 /// asterisk form, fragments and bytes outside visible ASCII are refused.
 fn split_target<'a>(target: &'a str, host: &str) -> Result<&'a str, HandshakeError> {
     let bytes = target.as_bytes();
-    if !bytes.iter().all(|&b| b.is_ascii_graphic() && b != b'#') {
+    // Branch-free over the bytes, so that it vectorizes.
+    let bad = bytes.iter().fold(0u8, |bad, &b| {
+        bad | u8::from(!b.is_ascii_graphic() | (b == b'#'))
+    });
+    if bad != 0 {
         return Err(HandshakeError::InvalidTarget(
             "fragment or byte outside visible ASCII",
         ));
