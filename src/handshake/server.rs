@@ -112,11 +112,9 @@ impl<'a> Request<'a> {
                     version = Some(h.value);
                     versions += 1;
                 }
-                22 if is("sec-websocket-protocol") => {
-                    // RFC 6455 §4.1: 1#token.
-                    if !is_token_list(h.value) {
-                        return Err(HandshakeError::InvalidHeaderValue("Sec-WebSocket-Protocol"));
-                    }
+                // RFC 6455 §4.1: 1#token.
+                22 if is("sec-websocket-protocol") && !is_token_list(h.value) => {
+                    return Err(HandshakeError::InvalidHeaderValue("Sec-WebSocket-Protocol"));
                 }
                 24 if is("sec-websocket-extensions") => ext_headers += 1,
                 _ => {}
