@@ -156,9 +156,10 @@ pub enum HandshakeError {
     InvalidProtocolName,
     /// An extra header names one that the crate writes itself (`Host`, `Upgrade`,
     /// `Connection`, `Sec-WebSocket-*`, `Origin` in a request, `Allow` in a 405, ...) or
-    /// frames a body (`Content-Length`, `Transfer-Encoding`).
+    /// frames a body (`Content-Length`, `Transfer-Encoding`). Carries the reserved name,
+    /// `Sec-WebSocket-*` for any of those.
     #[error("header {0} is written by the handshake itself")]
-    ReservedHeader(alloc::string::String),
+    ReservedHeader(&'static str),
     /// `reject` was given a status that cannot refuse an upgrade: only 300–303, 307, 308
     /// and 400–599 can.
     #[error("status {0} cannot refuse an upgrade")]

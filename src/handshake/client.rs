@@ -307,7 +307,7 @@ impl ClientOptions {
         {
             return Err(HandshakeError::InvalidHeader);
         }
-        check_headers(&self.headers, &["origin"])
+        check_headers(&self.headers, &["Origin"])
     }
 
     fn write_request_inner(
@@ -372,7 +372,8 @@ pub struct Response<'a> {
 }
 
 impl<'a> Response<'a> {
-    /// The subprotocol the server chose, if any.
+    /// The subprotocol the server chose, if any: `None` only when the response had no
+    /// `Sec-WebSocket-Protocol` header (anything but exactly one offered subprotocol fails).
     pub fn protocol(&self) -> Option<&'a str> {
         self.protocol
     }
@@ -384,7 +385,8 @@ impl<'a> Response<'a> {
     pub fn headers(&self) -> &[Header<'a>] {
         &self.headers
     }
-    /// The value of the first header called `name` (ASCII case-insensitive).
+    /// The raw value of the first header called `name` (ASCII case-insensitive), unchecked;
+    /// [`headers`](Self::headers) shows repeated ones.
     pub fn header(&self, name: &str) -> Option<&'a [u8]> {
         find_header(&self.headers, name)
     }

@@ -313,36 +313,40 @@ pub(crate) fn extension_list_len(s: &[u8]) -> usize {
     }
 }
 
-/// Whether a header `name` is one that users may not add: `reserved` lists the names the
-/// crate writes itself (lower case); `Sec-WebSocket-*`, `Content-Length` and
-/// `Transfer-Encoding` are always refused.
-fn is_reserved(name: &str, reserved: &[&str]) -> bool {
-    let lower_prefix = name
+/// The reserved header that `name` is, if users may not add it: `reserved` lists names the
+/// crate writes itself in this head (as they are reported); `Host`, `Upgrade`, `Connection`,
+/// `Sec-WebSocket-*`, `Content-Length` and `Transfer-Encoding` are always refused.
+fn reserved_name(name: &str, reserved: &[&'static str]) -> Option<&'static str> {
+    const ALWAYS: [&str; 5] = [
+        "Host",
+        "Upgrade",
+        "Connection",
+        "Content-Length",
+        "Transfer-Encoding",
+    ];
+    if name
         .get(..14)
-        .is_some_and(|p| p.eq_ignore_ascii_case("sec-websocket-"));
-    lower_prefix
-        || [
-            "content-length",
-            "transfer-encoding",
-            "host",
-            "upgrade",
-            "connection",
-        ]
+        .is_some_and(|p| p.eq_ignore_ascii_case("sec-websocket-"))
+    {
+        return Some("Sec-WebSocket-*");
+    }
+    ALWAYS
         .iter()
         .chain(reserved)
-        .any(|r| name.eq_ignore_ascii_case(r))
+        .find(|r| name.eq_ignore_ascii_case(r))
+        .copied()
 }
 
 /// Checks a user-supplied header before it is written: a token name that is not reserved, a
 /// field-value.
-fn check_header(name: &str, value: &str, reserved: &[&str]) -> Result<(), HandshakeError> {
+fn check_header(name: &str, value: &str, reserved: &[&'static str]) -> Result<(), HandshakeError> {
     if !is_token(name.as_bytes()) || !is_field_value(value.as_bytes()) {
         return Err(HandshakeError::InvalidHeader);
     }
-    if is_reserved(name, reserved) {
-        return Err(HandshakeError::ReservedHeader(name.into()));
+    match reserved_name(name, reserved) {
+        Some(r) => Err(HandshakeError::ReservedHeader(r)),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 fn write_header(out: &mut Vec<u8>, name: &str, value: &[u8]) {
@@ -353,7 +357,10 @@ fn write_header(out: &mut Vec<u8>, name: &str, value: &[u8]) {
 }
 
 /// Checks every user header (see [`check_header`]); writes nothing.
-fn check_headers(headers: &[(String, String)], reserved: &[&str]) -> Result<(), HandshakeError> {
+fn check_headers(
+    headers: &[(String, String)],
+    reserved: &[&'static str],
+) -> Result<(), HandshakeError> {
     headers
         .iter()
         .try_for_each(|(n, v)| check_header(n, v, reserved))

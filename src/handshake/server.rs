@@ -253,7 +253,9 @@ impl<'a> Request<'a> {
         &self.headers
     }
 
-    /// The value of the first header called `name` (ASCII case-insensitive).
+    /// The raw value of the first header called `name` (ASCII case-insensitive), unchecked:
+    /// it may be any bytes HTTP allows (obs-text too). For a header that must appear once,
+    /// look at [`headers`](Self::headers) to refuse a repeated one.
     pub fn header(&self, name: &str) -> Option<&'a [u8]> {
         find_header(&self.headers, name)
     }
@@ -473,8 +475,8 @@ pub fn write_reject_response(
     if !matches!(status, 300..=303 | 307 | 308 | 400..=599) {
         return Err(HandshakeError::InvalidRejectStatus(status));
     }
-    let reserved: &[&str] = match status {
-        405 => &["allow"],
+    let reserved: &[&'static str] = match status {
+        405 => &["Allow"],
         _ => &[],
     };
     check_headers(headers, reserved)?;
