@@ -15,7 +15,7 @@ use rfc6455::{Config, Connection, Event};
 /// Runs one connection to `url`, echoing data messages; returns the first text received.
 fn run(url: &str) -> std::io::Result<Option<String>> {
     let url = WsUrl::parse(url).map_err(std::io::Error::other)?;
-    let mut stream = TcpStream::connect((url.host.as_str(), url.port))?;
+    let mut stream = TcpStream::connect((url.host(), url.port()))?;
     stream.set_nodelay(true)?;
     stream.set_read_timeout(Some(Duration::from_secs(60)))?;
     let mut conn = Connection::client(&url, ClientOptions::new(), Config::default())

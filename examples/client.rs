@@ -4,11 +4,13 @@
 //! cargo run --example client -- ws://127.0.0.1:9001/ "hello"
 //! echo hello | cargo run --example client -- ws://127.0.0.1:9001/
 //! ```
+//!
+//! A redirect (301, 302, 303, 307, 308) is not followed: the example prints its target.
 
 use std::time::Duration;
 
 use rfc6455::handshake::{ClientOptions, WsUrl};
-use rfc6455::{CloseCode, Config, Connection, Event};
+use rfc6455::{CloseCode, Config, Connection, Error, Event, HandshakeError};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -27,10 +29,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     let url = WsUrl::parse(&url)?;
-    if url.secure {
+    if url.is_secure() {
         return Err("wss:// needs a TLS driver; this example speaks plain ws://".into());
     }
-    let mut stream = TcpStream::connect((url.host.as_str(), url.port)).await?;
+    let mut stream = TcpStream::connect((url.host(), url.port())).await?;
     stream.set_nodelay(true)?;
     let mut conn = Connection::client(&url, ClientOptions::new(), Config::default())?;
     let mut buf = vec![0u8; 16 * 1024];
@@ -48,7 +50,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             } else {
                 conn.receive(&buf[..n]);
             }
-            while let Some((event, tx)) = conn.next_event()? {
+            loop {
+                let (event, tx) = match conn.next_event() {
+                    Ok(Some(next)) => next,
+                    Ok(None) => break,
+                    Err(Error::Handshake(HandshakeError::UnexpectedStatus(resp))) => {
+                        // A redirect or a refusal: say where to go instead, or why not.
+                        return Err(match (resp.is_redirect(), resp.location()) {
+                            (true, Some(to)) => format!("{} redirect to {to}", resp.status()),
+                            _ => format!("refused: {} {}", resp.status(), resp.reason()),
+                        }
+                        .into());
+                    }
+                    Err(e) => return Err(e.into()),
+                };
                 match event {
                     Event::Open(resp) => {
                         eprintln!("connected (protocol {:?})", resp.protocol());

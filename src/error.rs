@@ -117,9 +117,11 @@ pub enum HandshakeError {
     /// A `Sec-WebSocket-Extensions` header could not be parsed.
     #[error("malformed Sec-WebSocket-Extensions header")]
     MalformedExtensions,
-    /// The server answered with a status other than 101.
-    #[error("server answered with status {0} instead of 101")]
-    UnexpectedStatus(u16),
+    /// The server answered with a final status other than 101 (a redirect, an authentication
+    /// challenge, a refusal): its status, reason and headers are kept for the caller, e.g.
+    /// to follow [`UnexpectedResponse::location`].
+    #[error("server answered with status {} {} instead of 101", .0.status(), .0.reason())]
+    UnexpectedStatus(alloc::boxed::Box<UnexpectedResponse>),
     /// The server's `Sec-WebSocket-Accept` is missing or wrong.
     #[error("missing or wrong Sec-WebSocket-Accept")]
     BadAccept,
@@ -143,9 +145,127 @@ pub enum HandshakeError {
     /// (RFC 7692 §7.1).
     #[error("invalid permessage-deflate response parameters")]
     InvalidExtensionResponse,
-    /// A header name or value given to the builder contains forbidden characters.
+    /// A header name or value given to the builder contains forbidden characters: a name
+    /// that is not an RFC 7230 token, a value with CR, LF, NUL or another control character
+    /// (HTAB aside) or with leading or trailing whitespace, an `Origin` that is not visible
+    /// ASCII, or an extension offer that is not one `Sec-WebSocket-Extensions` element.
     #[error("invalid header name or value")]
     InvalidHeader,
+    /// A subprotocol given to the builder is not an RFC 7230 token (RFC 6455 §11.3.4).
+    #[error("subprotocol name is not a token")]
+    InvalidProtocolName,
+    /// An extra header names one that the crate writes itself (`Host`, `Upgrade`,
+    /// `Connection`, `Sec-WebSocket-*`, `Origin` in a request, `Allow` in a 405, ...) or
+    /// frames a body (`Content-Length`, `Transfer-Encoding`). Carries the reserved name,
+    /// `Sec-WebSocket-*` for any of those.
+    #[error("header {0} is written by the handshake itself")]
+    ReservedHeader(&'static str),
+    /// `reject` was given a status that cannot refuse an upgrade: only 300–303, 307, 308
+    /// and 400–599 can.
+    #[error("status {0} cannot refuse an upgrade")]
+    InvalidRejectStatus(u16),
+    /// A refusal lacks the header its status needs: `WWW-Authenticate` for 401,
+    /// `Proxy-Authenticate` for 407, `Location` for 301, 302, 303, 307 and 308.
+    #[error("a {0} response needs a {1} header")]
+    MissingResponseHeader(u16, &'static str),
+    /// The request target is not in origin form (`/path?query`) or absolute form
+    /// (`ws://host/path`), contains a fragment or bytes outside visible ASCII, or its
+    /// authority differs from `Host` (RFC 7230 §5.3, §5.4).
+    #[error("invalid request target: {0}")]
+    InvalidTarget(&'static str),
+    /// The `Host` header is not a valid `host[:port]` (RFC 7230 §5.4).
+    #[error("invalid Host header")]
+    InvalidHost,
+    /// A header that may appear only once was repeated (`Host`, `Origin`,
+    /// `Sec-WebSocket-Version`).
+    #[error("repeated {0} header")]
+    DuplicateHeader(&'static str),
+    /// A request header has an invalid value: an `Origin` that is empty or not visible
+    /// ASCII, a `Sec-WebSocket-Protocol` that is not a list of tokens, a `Content-Length`
+    /// that is not a number.
+    #[error("invalid {0} header")]
+    InvalidHeaderValue(&'static str),
+    /// The upgrade request announces a body (`Content-Length` above 0 or any
+    /// `Transfer-Encoding`, RFC 7230 §3.3): the bytes after the head would be ambiguous.
+    #[error("upgrade request with a message body")]
+    RequestBody,
+}
+
+/// A final non-101 response to a client's upgrade request: status, reason and headers,
+/// copied out of the received head.
+///
+/// ```
+/// use rfc6455::handshake::{accept_key, parse_response, ClientOptions};
+/// use rfc6455::{Config, HandshakeError};
+/// let raw = b"HTTP/1.1 301 Moved Permanently\r\nLocation: wss://example.com/chat\r\n\r\n";
+/// let err = parse_response(raw, &accept_key(b"k"), &ClientOptions::new(), &Config::default())
+///     .unwrap_err();
+/// let HandshakeError::UnexpectedStatus(resp) = err else { panic!() };
+/// assert_eq!((resp.status(), resp.reason()), (301, "Moved Permanently"));
+/// assert!(resp.is_redirect());
+/// assert_eq!(resp.location(), Some("wss://example.com/chat"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnexpectedResponse {
+    status: u16,
+    reason: alloc::string::String,
+    headers: alloc::vec::Vec<(alloc::string::String, alloc::vec::Vec<u8>)>,
+}
+
+impl UnexpectedResponse {
+    pub(crate) fn new(
+        status: u16,
+        reason: &str,
+        headers: alloc::vec::Vec<(alloc::string::String, alloc::vec::Vec<u8>)>,
+    ) -> Self {
+        Self {
+            status,
+            reason: reason.into(),
+            headers,
+        }
+    }
+
+    /// The status code, e.g. 302.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The reason phrase as sent (empty if it was not ASCII).
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+
+    /// Every header line in order: name as sent, raw value.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.headers.iter().map(|(n, v)| (n.as_str(), v.as_slice()))
+    }
+
+    /// The value of the first header called `name` (ASCII case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&[u8]> {
+        self.headers()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    /// Whether the status is a redirect to follow: 301, 302, 303, 307 or 308.
+    pub fn is_redirect(&self) -> bool {
+        matches!(self.status, 301 | 302 | 303 | 307 | 308)
+    }
+
+    /// The `Location` header, if there is exactly one and it is visible ASCII (RFC 7231
+    /// §7.1.2: a URI reference, possibly relative to the request's URL). `None` otherwise, so
+    /// that a redirect target is never half-read.
+    pub fn location(&self) -> Option<&str> {
+        let mut all = self
+            .headers()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("location"));
+        match (all.next(), all.next()) {
+            (Some((_, v)), None) if !v.is_empty() && v.iter().all(|b| b.is_ascii_graphic()) => {
+                core::str::from_utf8(v).ok()
+            }
+            _ => None,
+        }
+    }
 }
 
 impl HandshakeError {
@@ -161,7 +281,12 @@ impl HandshakeError {
             | Self::NoUpgradeWebsocket
             | Self::NoConnectionUpgrade
             | Self::InvalidKey
-            | Self::MalformedExtensions => Some(400),
+            | Self::MalformedExtensions
+            | Self::InvalidTarget(_)
+            | Self::InvalidHost
+            | Self::DuplicateHeader(_)
+            | Self::InvalidHeaderValue(_)
+            | Self::RequestBody => Some(400),
             _ => None,
         }
     }

@@ -630,11 +630,9 @@ fn client_refuses_bad_responses() {
         &mut c,
         b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
     );
-    assert_eq!(
-        evs,
-        vec![Ev::Err(Error::Handshake(HandshakeError::UnexpectedStatus(
-            403
-        )))]
+    assert!(
+        matches!(evs.as_slice(), [Ev::Err(Error::Handshake(HandshakeError::UnexpectedStatus(r)))] if r.status() == 403),
+        "{evs:?}"
     );
     assert_eq!(c.state(), State::Closed);
 
@@ -649,9 +647,10 @@ fn client_refuses_bad_responses() {
     );
 
     let (mut c, mut s) = connect(ClientOptions::new());
-    s.accept(&AcceptOptions::new().header("Sec-WebSocket-Protocol", "chat"))
-        .unwrap();
-    let evs = feed(&mut c, &output(&mut s));
+    s.accept(&AcceptOptions::new()).unwrap();
+    let resp = String::from_utf8(output(&mut s)).unwrap();
+    let chosen = resp.replace("\r\n\r\n", "\r\nSec-WebSocket-Protocol: chat\r\n\r\n");
+    let evs = feed(&mut c, chosen.as_bytes());
     assert_eq!(
         evs,
         vec![Ev::Err(Error::Handshake(

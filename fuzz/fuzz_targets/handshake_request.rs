@@ -1,7 +1,9 @@
 #![no_main]
 //! Arbitrary bytes, in arbitrary chunks, into the server-side handshake. Every outcome is
 //! Partial, Complete or a typed error with a queued HTTP response; fed whole or in pieces the
-//! verdict is the same; an accepted request yields a response our own client parser accepts.
+//! verdict is the same; an accepted request yields a response our own client parser accepts,
+//! and its accessors hold checked values (one Host, Origin `None` only when absent, visible
+//! ASCII); an error response is framed right (Content-Length, Allow for 405, version for 426).
 use libfuzzer_sys::fuzz_target;
 use rfc6455::handshake::{accept_key, parse_response, AcceptOptions, ClientOptions, Request};
 use rfc6455::{Config, Connection, Error, Event, State, Status};
@@ -31,14 +33,33 @@ fuzz_target!(|input: (Vec<u8>, &[u8])| {
     }
     match (&whole, &chunked) {
         (Ok(Status::Partial), None) => assert_eq!(conn.state(), State::Connecting),
-        (Ok(Status::Complete(r)), Some(Ok(n))) => assert_eq!(r.head_len(), *n),
+        (Ok(Status::Complete(r)), Some(Ok(n))) => {
+            assert_eq!(r.head_len(), *n);
+            // What the accessors return was checked: no garbled header reads as absent.
+            let count = |name: &str| {
+                r.headers()
+                    .iter()
+                    .filter(|h| h.name.eq_ignore_ascii_case(name))
+                    .count()
+            };
+            assert_eq!(count("host"), 1);
+            assert_eq!(count("origin"), usize::from(r.origin().is_some()));
+            let visible = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic());
+            assert!(visible(r.host()) && visible(r.target()));
+            assert!(r.origin().is_none_or(visible));
+            assert!(r.path().starts_with('/') && !r.target().contains('#'));
+            assert!(r.protocols().all(|p| visible(p) && !p.contains([',', ';', '"'])));
+        }
         (Err(_), Some(Err(Error::Handshake(e)))) => {
             // The connection queued the error response and closed.
             assert_eq!(conn.state(), State::Closed);
             let status = e.status_code().expect("a server-side error has a status");
-            assert!(conn
-                .pending_output()
-                .starts_with(format!("HTTP/1.1 {status} ").as_bytes()));
+            let out = String::from_utf8(conn.pending_output().to_vec()).expect("ASCII response");
+            assert!(out.starts_with(&format!("HTTP/1.1 {status} ")));
+            let (head, body) = out.split_once("\r\n\r\n").expect("a complete head");
+            assert!(head.contains(&format!("\r\nContent-Length: {}\r\n", body.len())));
+            assert_eq!(head.contains("\r\nAllow: GET\r\n"), status == 405);
+            assert_eq!(head.contains("\r\nSec-WebSocket-Version: 13\r\n"), status == 426);
         }
         other => panic!("whole and chunked disagree: {other:?}"),
     }

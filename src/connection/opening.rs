@@ -267,6 +267,11 @@ impl Connection {
     /// (Server) Refuses the pending [`Event::Request`] with an HTTP `status` (e.g. 403 for a
     /// foreign Origin), extra `headers` and a `body`; the connection becomes
     /// [`State::Closed`] once the response is queued.
+    ///
+    /// The response is checked as [`write_reject_response`] describes: a status that cannot
+    /// refuse an upgrade (1xx, 2xx, 304–306, 600+), a 401 without `WWW-Authenticate`, a
+    /// redirect without `Location`, an invalid or reserved header fail, queue nothing, and
+    /// leave the request waiting for another answer.
     pub fn reject(
         &mut self,
         status: u16,
@@ -274,7 +279,7 @@ impl Connection {
         body: &[u8],
     ) -> Result<(), HandshakeError> {
         let head_len = self.awaiting_answer()?;
-        write_reject_response(status, headers, body, self.tx.out_mut());
+        write_reject_response(status, headers, body, self.tx.out_mut())?;
         self.rx.take_head(head_len);
         self.rx.hs = Handshake::Done;
         self.rx.done = true;

@@ -19,6 +19,8 @@ use sha1::Digest as _;
 pub use client::{parse_response, ClientOptions, Response, WsUrl};
 pub use server::{write_error_response, write_reject_response, AcceptOptions, Request};
 
+pub use crate::error::UnexpectedResponse;
+
 use crate::error::HandshakeError;
 
 /// The GUID that RFC 6455 §1.3 appends to the key.
@@ -114,17 +116,236 @@ fn map_httparse(e: httparse::Error, max_headers: usize) -> HandshakeError {
     }
 }
 
-/// Checks a user-supplied header before it is written: a token name, a value without CR/LF.
-fn check_header(name: &str, value: &str) -> Result<(), HandshakeError> {
-    let name_ok = !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-    let value_ok = value.bytes().all(|b| b != b'\r' && b != b'\n' && b != 0);
-    if name_ok && value_ok {
-        Ok(())
+/// A 256-entry membership table: ASCII letters and digits plus `extra`.
+const fn byte_table(extra: &[u8]) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let mut i = 0;
+    while i < extra.len() {
+        t[extra[i] as usize] = true;
+        i += 1;
+    }
+    t
+}
+
+/// RFC 7230 `tchar`.
+static TCHAR: [bool; 256] = byte_table(b"!#$%&'*+-.^_`|~");
+/// RFC 3986 `unreserved` and `sub-delims`: a `reg-name` without its `%XX`.
+static REG_NAME: [bool; 256] = byte_table(b"-._~!$&'()*+,;=");
+
+/// RFC 7230 `tchar`: the bytes of a token.
+#[inline]
+pub(crate) fn is_tchar(b: u8) -> bool {
+    TCHAR[usize::from(b)]
+}
+
+/// A non-empty RFC 7230 token.
+pub(crate) fn is_token(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().all(|&b| is_tchar(b))
+}
+
+/// RFC 7230 `1#token`: tokens separated by commas with optional whitespace; empty elements
+/// are allowed (RFC 7230 §7) as long as one token is there.
+pub(crate) fn is_token_list(s: &[u8]) -> bool {
+    let mut any = false;
+    // 0: before a token (whitespace or commas allowed), 1: in a token, 2: after a token.
+    let mut state = 0u8;
+    for &b in s {
+        state = match (state, b) {
+            (_, b',') => 0,
+            (0, b' ' | b'\t') => 0,
+            (_, b' ' | b'\t') => 2,
+            (0 | 1, b) if is_tchar(b) => {
+                any = true;
+                1
+            }
+            _ => return false,
+        };
+    }
+    any
+}
+
+/// Non-empty and all visible ASCII (`VCHAR`, 0x21–0x7E).
+pub(crate) fn is_visible_ascii(s: &[u8]) -> bool {
+    // Branch-free over the bytes, so that it vectorizes.
+    !s.is_empty()
+        && s.iter()
+            .fold(0u8, |bad, &b| bad | u8::from(!b.is_ascii_graphic()))
+            == 0
+}
+
+/// An RFC 7230 `field-value` as this crate writes one: no control characters but HTAB (so
+/// no CR, LF, NUL or DEL), no leading or trailing whitespace; may be empty.
+fn is_field_value(s: &[u8]) -> bool {
+    let ws = |b: &u8| *b == b' ' || *b == b'\t';
+    s.iter().all(|&b| b == b'\t' || (b >= b' ' && b != 0x7f))
+        && !s.first().is_some_and(ws)
+        && !s.last().is_some_and(ws)
+}
+
+/// RFC 3986 `reg-name` or `IPv4address`, non-empty; `%` only as `%XX`.
+pub(crate) fn is_reg_name(s: &[u8]) -> bool {
+    if s.is_empty() {
+        return false;
+    }
+    // The usual case, a name or IPv4 address without `%`, in one branch-free pass.
+    if s.iter()
+        .fold(0u8, |bad, &b| bad | u8::from(!REG_NAME[usize::from(b)]))
+        == 0
+    {
+        return true;
+    }
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'%' {
+            if !(i + 2 < s.len() && s[i + 1].is_ascii_hexdigit() && s[i + 2].is_ascii_hexdigit()) {
+                return false;
+            }
+            i += 3;
+        } else if REG_NAME[usize::from(s[i])] {
+            i += 1;
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+/// The inside of an RFC 3986 `IP-literal` as this crate accepts it: an IPv6 address (hex
+/// digits, `:` and `.` for an embedded IPv4 address).
+pub(crate) fn is_ipv6_literal(s: &[u8]) -> bool {
+    !s.is_empty()
+        && s.contains(&b':')
+        && s.iter()
+            .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+}
+
+/// RFC 7230 §5.4 `Host = uri-host [ ":" port ]`, with a non-empty host.
+pub(crate) fn is_host_port(v: &[u8]) -> bool {
+    let (host_ok, port) = if let Some(rest) = v.strip_prefix(b"[") {
+        match rest.iter().position(|&b| b == b']') {
+            Some(end) => (is_ipv6_literal(&rest[..end]), &rest[end + 1..]),
+            None => return false,
+        }
     } else {
-        Err(HandshakeError::InvalidHeader)
+        let end = v.iter().position(|&b| b == b':').unwrap_or(v.len());
+        (is_reg_name(&v[..end]), &v[end..])
+    };
+    let port_ok = match port {
+        [] => true,
+        [b':', digits @ ..] => digits.iter().all(u8::is_ascii_digit),
+        _ => false,
+    };
+    host_ok && port_ok
+}
+
+/// A `Sec-WebSocket-Extensions` value (RFC 6455 §9.1): one or more elements
+/// `token *( ";" token [ "=" ( token / quoted-string ) ] )` separated by commas, with optional
+/// whitespace around the separators; a quoted value must be a token once unescaped. Returns
+/// the number of elements, 0 if invalid.
+pub(crate) fn extension_list_len(s: &[u8]) -> usize {
+    let ws = |b: u8| b == b' ' || b == b'\t';
+    let mut i = 0;
+    let skip_ws = |i: &mut usize| {
+        while *i < s.len() && ws(s[*i]) {
+            *i += 1;
+        }
+    };
+    let token = |i: &mut usize| {
+        let start = *i;
+        while *i < s.len() && is_tchar(s[*i]) {
+            *i += 1;
+        }
+        *i > start
+    };
+    let mut elements = 0;
+    loop {
+        skip_ws(&mut i);
+        if !token(&mut i) {
+            return 0;
+        }
+        elements += 1;
+        loop {
+            skip_ws(&mut i);
+            match s.get(i) {
+                Some(b';') => {
+                    i += 1;
+                    skip_ws(&mut i);
+                    if !token(&mut i) {
+                        return 0;
+                    }
+                    skip_ws(&mut i);
+                    if s.get(i) == Some(&b'=') {
+                        i += 1;
+                        skip_ws(&mut i);
+                        if s.get(i) == Some(&b'"') {
+                            // RFC 6455 §9.1: unescaped, a quoted value is a token too.
+                            i += 1;
+                            let start = i;
+                            loop {
+                                match s.get(i) {
+                                    Some(b'"') if i > start => break,
+                                    Some(b'\\') if s.get(i + 1).is_some_and(|&b| is_tchar(b)) => {
+                                        i += 2
+                                    }
+                                    Some(&b) if is_tchar(b) => i += 1,
+                                    _ => return 0,
+                                }
+                            }
+                            i += 1;
+                        } else if !token(&mut i) {
+                            return 0;
+                        }
+                    }
+                }
+                Some(b',') => {
+                    i += 1;
+                    break;
+                }
+                None => return elements,
+                Some(_) => return 0,
+            }
+        }
+    }
+}
+
+/// The reserved header that `name` is, if users may not add it: `reserved` lists names the
+/// crate writes itself in this head (as they are reported); `Host`, `Upgrade`, `Connection`,
+/// `Sec-WebSocket-*`, `Content-Length` and `Transfer-Encoding` are always refused.
+fn reserved_name(name: &str, reserved: &[&'static str]) -> Option<&'static str> {
+    const ALWAYS: [&str; 5] = [
+        "Host",
+        "Upgrade",
+        "Connection",
+        "Content-Length",
+        "Transfer-Encoding",
+    ];
+    if name
+        .get(..14)
+        .is_some_and(|p| p.eq_ignore_ascii_case("sec-websocket-"))
+    {
+        return Some("Sec-WebSocket-*");
+    }
+    ALWAYS
+        .iter()
+        .chain(reserved)
+        .find(|r| name.eq_ignore_ascii_case(r))
+        .copied()
+}
+
+/// Checks a user-supplied header before it is written: a token name that is not reserved, a
+/// field-value.
+fn check_header(name: &str, value: &str, reserved: &[&'static str]) -> Result<(), HandshakeError> {
+    if !is_token(name.as_bytes()) || !is_field_value(value.as_bytes()) {
+        return Err(HandshakeError::InvalidHeader);
+    }
+    match reserved_name(name, reserved) {
+        Some(r) => Err(HandshakeError::ReservedHeader(r)),
+        None => Ok(()),
     }
 }
 
@@ -135,12 +356,21 @@ fn write_header(out: &mut Vec<u8>, name: &str, value: &[u8]) {
     out.extend_from_slice(b"\r\n");
 }
 
-fn write_headers(out: &mut Vec<u8>, headers: &[(String, String)]) -> Result<(), HandshakeError> {
+/// Checks every user header (see [`check_header`]); writes nothing.
+fn check_headers(
+    headers: &[(String, String)],
+    reserved: &[&'static str],
+) -> Result<(), HandshakeError> {
+    headers
+        .iter()
+        .try_for_each(|(n, v)| check_header(n, v, reserved))
+}
+
+/// Writes headers that [`check_headers`] accepted.
+fn write_headers(out: &mut Vec<u8>, headers: &[(String, String)]) {
     for (n, v) in headers {
-        check_header(n, v)?;
         write_header(out, n, v.as_bytes());
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@ use base64::Engine as _;
 use core::mem::MaybeUninit;
 
 use super::{
-    accept_key, check_header, convert_headers, find_header, has_token, header_list, map_httparse,
+    accept_key, check_headers, convert_headers, extension_list_len, find_header, has_token,
+    header_list, is_host_port, is_token, is_token_list, is_visible_ascii, map_httparse,
     write_header, write_headers, Header, HEADER_CAP,
 };
 use crate::config::Config;
@@ -18,6 +19,9 @@ use crate::Status;
 #[derive(Clone, Debug)]
 pub struct Request<'a> {
     target: &'a str,
+    /// Path and query: the whole target in origin form, what follows the authority in
+    /// absolute form (may be empty, or start with `?`).
+    resource: &'a str,
     headers: Vec<Header<'a>>,
     key: &'a str,
     host: &'a str,
@@ -69,10 +73,10 @@ impl<'a> Request<'a> {
         if req.version != Some(1) {
             return Err(HandshakeError::HttpVersion);
         }
-        let target = req.path.unwrap_or("/");
+        let target = req.path.unwrap_or("");
         let headers = convert_headers(req.headers);
         // One pass over the headers, telling names apart by length first.
-        let (mut host, mut origin) = (None, None);
+        let (mut host, mut hosts, mut origin, mut origins) = (None, 0, None, 0);
         let (mut upgrade, mut connection) = (false, false);
         let (mut version, mut versions, mut key, mut keys) = (None, 0, None, 0);
         let mut ext_headers = 0;
@@ -80,33 +84,72 @@ impl<'a> Request<'a> {
             let name = h.name.as_bytes();
             let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
             match name.len() {
-                4 if host.is_none() && is("host") => host = Some(h.value),
-                6 if origin.is_none() && is("origin") => origin = Some(h.value),
+                4 if is("host") => {
+                    host = Some(h.value);
+                    hosts += 1;
+                }
+                6 if is("origin") => {
+                    origin = Some(h.value);
+                    origins += 1;
+                }
                 7 if is("upgrade") => upgrade |= has_token(h.value, "websocket"),
                 10 if is("connection") => connection |= has_token(h.value, "upgrade"),
+                14 if is("content-length") => {
+                    // RFC 7230 §3.3.2: 1*DIGIT; an upgrade request carries no body.
+                    if h.value.is_empty() || !h.value.iter().all(u8::is_ascii_digit) {
+                        return Err(HandshakeError::InvalidHeaderValue("Content-Length"));
+                    }
+                    if h.value.iter().any(|&b| b != b'0') {
+                        return Err(HandshakeError::RequestBody);
+                    }
+                }
                 17 if is("sec-websocket-key") => {
                     key = Some(h.value);
                     keys += 1;
                 }
+                17 if is("transfer-encoding") => return Err(HandshakeError::RequestBody),
                 21 if is("sec-websocket-version") => {
                     version = Some(h.value);
                     versions += 1;
+                }
+                // RFC 6455 §4.1: 1#token.
+                22 if is("sec-websocket-protocol") && !is_token_list(h.value) => {
+                    return Err(HandshakeError::InvalidHeaderValue("Sec-WebSocket-Protocol"));
                 }
                 24 if is("sec-websocket-extensions") => ext_headers += 1,
                 _ => {}
             }
         }
-        let host = host
-            .and_then(|v| core::str::from_utf8(v).ok())
-            .filter(|h| !h.is_empty())
-            .ok_or(HandshakeError::MissingHost)?;
+        // RFC 7230 §5.4: exactly one Host, a valid `host[:port]`.
+        let host = match (host, hosts) {
+            (None, _) | (Some(b""), 1) => return Err(HandshakeError::MissingHost),
+            (Some(h), 1) if is_host_port(h) => h,
+            (Some(_), 1) => return Err(HandshakeError::InvalidHost),
+            _ => return Err(HandshakeError::DuplicateHeader("Host")),
+        };
+        // Host is ASCII once checked.
+        let host = core::str::from_utf8(host).map_err(|_| HandshakeError::InvalidHost)?;
+        let resource = split_target(target, host)?;
+        // An Origin accessor must not mistake a garbled header for an absent one.
+        let origin = match (origin, origins) {
+            (None, _) => None,
+            (Some(o), 1) if is_visible_ascii(o) => Some(
+                core::str::from_utf8(o)
+                    .map_err(|_| HandshakeError::InvalidHeaderValue("Origin"))?,
+            ),
+            (Some(_), 1) => return Err(HandshakeError::InvalidHeaderValue("Origin")),
+            _ => return Err(HandshakeError::DuplicateHeader("Origin")),
+        };
         if !upgrade {
             return Err(HandshakeError::NoUpgradeWebsocket);
         }
         if !connection {
             return Err(HandshakeError::NoConnectionUpgrade);
         }
-        if versions != 1 || version != Some(b"13".as_slice()) {
+        if versions > 1 {
+            return Err(HandshakeError::DuplicateHeader("Sec-WebSocket-Version"));
+        }
+        if version != Some(b"13".as_slice()) {
             return Err(HandshakeError::UnsupportedVersion);
         }
         let key = match key {
@@ -120,7 +163,6 @@ impl<'a> Request<'a> {
         }
         // Base64 is ASCII, so this cannot fail once decoding succeeded.
         let key = core::str::from_utf8(key).map_err(|_| HandshakeError::InvalidKey)?;
-        let origin = origin.and_then(|v| core::str::from_utf8(v).ok());
         let mut extensions = Vec::new();
         for h in headers
             .iter()
@@ -132,6 +174,7 @@ impl<'a> Request<'a> {
         }
         Ok(Status::Complete(Self {
             target,
+            resource,
             headers,
             key,
             host,
@@ -141,27 +184,50 @@ impl<'a> Request<'a> {
         }))
     }
 
-    /// The request target as sent: path and query, e.g. `/chat?room=1`.
+    /// The request target as sent: `/chat?room=1` (origin form), or
+    /// `ws://example.com/chat?room=1` (absolute form, RFC 7230 §5.3.2).
     pub fn target(&self) -> &'a str {
         self.target
     }
 
-    /// The path part of the target, e.g. `/chat`.
+    /// The path part of the target, e.g. `/chat`, whichever form the target had; `/` for an
+    /// absolute-form target without a path.
+    ///
+    /// ```
+    /// use rfc6455::{handshake::Request, Config, Status};
+    /// let raw = b"GET wss://example.com:8443/chat?x=1 HTTP/1.1\r\nHost: example.com:8443\r\n\
+    ///             Upgrade: websocket\r\nConnection: Upgrade\r\n\
+    ///             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    /// let Status::Complete(req) = Request::parse(raw, &Config::default()).unwrap() else { panic!() };
+    /// assert_eq!((req.path(), req.query()), ("/chat", Some("x=1")));
+    /// assert_eq!(req.target(), "wss://example.com:8443/chat?x=1");
+    /// ```
     pub fn path(&self) -> &'a str {
-        self.target.split_once('?').map_or(self.target, |(p, _)| p)
+        match self
+            .resource
+            .split_once('?')
+            .map_or(self.resource, |(p, _)| p)
+        {
+            "" => "/",
+            p => p,
+        }
     }
 
     /// The query part of the target without the `?`, if any.
     pub fn query(&self) -> Option<&'a str> {
-        self.target.split_once('?').map(|(_, q)| q)
+        self.resource.split_once('?').map(|(_, q)| q)
     }
 
-    /// The `Host` header.
+    /// The `Host` header: exactly one was sent, a valid `host[:port]` (RFC 7230 §5.4).
     pub fn host(&self) -> &'a str {
         self.host
     }
 
     /// The `Origin` header, sent by browsers: check it against an allow-list before accepting.
+    ///
+    /// `None` means that the request had no `Origin` header: an empty, repeated or non-visible-
+    /// ASCII `Origin` fails the parse with a 400 instead, so that an access check cannot take a
+    /// garbled header for a missing one.
     pub fn origin(&self) -> Option<&'a str> {
         self.origin
     }
@@ -171,7 +237,8 @@ impl<'a> Request<'a> {
         self.key
     }
 
-    /// The subprotocols offered, in the client's order of preference.
+    /// The subprotocols offered, in the client's order of preference. Every
+    /// `Sec-WebSocket-Protocol` header was checked to be a list of tokens (else 400).
     pub fn protocols(&self) -> impl Iterator<Item = &'a str> + '_ {
         header_list(&self.headers, "sec-websocket-protocol")
     }
@@ -186,7 +253,9 @@ impl<'a> Request<'a> {
         &self.headers
     }
 
-    /// The value of the first header called `name` (ASCII case-insensitive).
+    /// The raw value of the first header called `name` (ASCII case-insensitive), unchecked:
+    /// it may be any bytes HTTP allows (obs-text too). For a header that must appear once,
+    /// look at [`headers`](Self::headers) to refuse a repeated one.
     pub fn header(&self, name: &str) -> Option<&'a [u8]> {
         find_header(&self.headers, name)
     }
@@ -199,7 +268,7 @@ impl<'a> Request<'a> {
     /// Appends the `101 Switching Protocols` response accepting this request to `out`.
     ///
     /// Fails if `options` chooses a subprotocol the client did not offer, or carries an invalid
-    /// header; nothing is written then.
+    /// or reserved header or extension value (see [`AcceptOptions`]); nothing is written then.
     pub fn write_accept(
         &self,
         options: &AcceptOptions,
@@ -214,6 +283,45 @@ impl<'a> Request<'a> {
     }
 }
 
+/// Splits a request target (RFC 7230 §5.3) into its resource (path and query): origin form
+/// `/path?query`, or absolute form `scheme://authority/path?query` with a `ws`, `wss`, `http`
+/// or `https` scheme (case-insensitive) and an authority equal to `host`. Authority form,
+/// asterisk form, fragments and bytes outside visible ASCII are refused.
+fn split_target<'a>(target: &'a str, host: &str) -> Result<&'a str, HandshakeError> {
+    let bytes = target.as_bytes();
+    // Branch-free over the bytes, so that it vectorizes.
+    let bad = bytes.iter().fold(0u8, |bad, &b| {
+        bad | u8::from(!b.is_ascii_graphic() | (b == b'#'))
+    });
+    if bad != 0 {
+        return Err(HandshakeError::InvalidTarget(
+            "fragment or byte outside visible ASCII",
+        ));
+    }
+    if bytes.first() == Some(&b'/') {
+        return Ok(target);
+    }
+    let Some((scheme, rest)) = target.split_once("://") else {
+        return Err(HandshakeError::InvalidTarget(
+            "neither origin form nor absolute form",
+        ));
+    };
+    if !["ws", "wss", "http", "https"]
+        .iter()
+        .any(|s| scheme.eq_ignore_ascii_case(s))
+    {
+        return Err(HandshakeError::InvalidTarget(
+            "scheme is not ws, wss, http or https",
+        ));
+    }
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, resource) = rest.split_at(end);
+    if !authority.eq_ignore_ascii_case(host) {
+        return Err(HandshakeError::InvalidTarget("authority differs from Host"));
+    }
+    Ok(resource)
+}
+
 /// Appends the 101 response for a request with Sec-WebSocket-Key `key`; the caller has
 /// checked that the chosen subprotocol was offered. Nothing is written on error.
 pub(crate) fn write_accept_response(
@@ -221,7 +329,17 @@ pub(crate) fn write_accept_response(
     options: &AcceptOptions,
     out: &mut Vec<u8>,
 ) -> Result<(), HandshakeError> {
-    let start = out.len();
+    if let Some(p) = &options.protocol {
+        if !is_token(p.as_bytes()) {
+            return Err(HandshakeError::InvalidProtocolName);
+        }
+    }
+    if let Some(e) = &options.extensions {
+        if extension_list_len(e.as_bytes()) == 0 {
+            return Err(HandshakeError::InvalidHeader);
+        }
+    }
+    check_headers(&options.headers, &[])?;
     // The usual response fits; reserving once avoids regrowing the buffer header by header.
     out.reserve(160 + options.protocol.as_ref().map_or(0, |p| p.len() + 26));
     out.extend_from_slice(
@@ -233,16 +351,9 @@ pub(crate) fn write_accept_response(
         write_header(out, "Sec-WebSocket-Protocol", p.as_bytes());
     }
     if let Some(e) = &options.extensions {
-        if let Err(err) = check_header("Sec-WebSocket-Extensions", e) {
-            out.truncate(start);
-            return Err(err);
-        }
         write_header(out, "Sec-WebSocket-Extensions", e.as_bytes());
     }
-    if let Err(err) = write_headers(out, &options.headers) {
-        out.truncate(start);
-        return Err(err);
-    }
+    write_headers(out, &options.headers);
     out.extend_from_slice(b"\r\n");
     Ok(())
 }
@@ -255,11 +366,15 @@ pub(crate) fn write_accept_response(
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AcceptOptions {
-    /// The chosen subprotocol; it must be one the client offered.
+    /// The chosen subprotocol; it must be one the client offered (and so a token).
     pub protocol: Option<String>,
-    /// The `Sec-WebSocket-Extensions` response value, for negotiated extensions.
+    /// The `Sec-WebSocket-Extensions` response value, for negotiated extensions: one or more
+    /// elements `name; param=value` separated by commas (checked when written).
     pub extensions: Option<String>,
-    /// Extra headers for the 101 response.
+    /// Extra headers for the 101 response: token names, field values without control
+    /// characters or surrounding whitespace, none of the headers the 101 carries anyway
+    /// (`Upgrade`, `Connection`, `Sec-WebSocket-*`), no `Host`, `Content-Length` or
+    /// `Transfer-Encoding` (checked when written).
     pub headers: Vec<(String, String)>,
 }
 
@@ -282,66 +397,151 @@ impl AcceptOptions {
     }
 }
 
+/// The RFC 7231 (and RFC 6585, RFC 7538) reason phrase for the statuses that can refuse
+/// an upgrade.
 fn reason_phrase(status: u16) -> &'static str {
     match status {
+        300 => "Multiple Choices",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
         400 => "Bad Request",
         401 => "Unauthorized",
+        402 => "Payment Required",
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        407 => "Proxy Authentication Required",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        410 => "Gone",
+        411 => "Length Required",
+        412 => "Precondition Failed",
+        413 => "Payload Too Large",
+        414 => "URI Too Long",
+        415 => "Unsupported Media Type",
+        416 => "Range Not Satisfiable",
+        417 => "Expectation Failed",
         426 => "Upgrade Required",
+        428 => "Precondition Required",
         429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
         503 => "Service Unavailable",
-        _ => "Error",
+        504 => "Gateway Timeout",
+        505 => "HTTP Version Not Supported",
+        511 => "Network Authentication Required",
+        _ if status < 400 => "Redirection",
+        _ if status < 500 => "Client Error",
+        _ => "Server Error",
     }
 }
 
-/// Appends a response refusing the upgrade: `status` with `body` (sent as `text/plain`), the
-/// extra `headers`, and `Connection: close`.
+/// Appends a response refusing the upgrade: `status` with `body`, the extra `headers`, and
+/// `Connection: close`.
 ///
-/// A status outside 100–999 or a 101 is replaced by 500: a refusal must not look like an
-/// acceptance. An invalid extra header is skipped.
+/// The crate writes the status line, `Content-Length` (always `body.len()`),
+/// `Connection: close`, `Content-Type: text/plain; charset=utf-8` unless `headers` has a
+/// `Content-Type`, `Allow: GET` for 405, and for 426 `Upgrade: websocket` with
+/// `Sec-WebSocket-Version: 13` (RFC 6455 §4.4). Fails, writing nothing, when:
+/// - `status` cannot refuse an upgrade: only 300–303, 307, 308 and 400–599 can
+///   ([`HandshakeError::InvalidRejectStatus`]);
+/// - the status needs a header that `headers` lacks: `WWW-Authenticate` for 401,
+///   `Proxy-Authenticate` for 407 (RFC 7235), `Location` for 301, 302, 303, 307 and 308
+///   ([`HandshakeError::MissingResponseHeader`]);
+/// - a header is invalid ([`HandshakeError::InvalidHeader`]) or one the crate writes
+///   ([`HandshakeError::ReservedHeader`]).
+///
+/// ```
+/// use rfc6455::handshake::write_reject_response;
+/// let mut out = Vec::new();
+/// let challenge = [("WWW-Authenticate".to_string(), "Bearer".to_string())];
+/// write_reject_response(401, &challenge, b"log in first", &mut out).unwrap();
+/// assert!(out.starts_with(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer\r\n"));
+/// assert!(write_reject_response(401, &[], b"", &mut out).is_err());
+/// assert!(write_reject_response(200, &[], b"", &mut out).is_err());
+/// ```
 pub fn write_reject_response(
     status: u16,
     headers: &[(String, String)],
     body: &[u8],
     out: &mut Vec<u8>,
-) {
-    let status = if (100..=999).contains(&status) && status != 101 {
-        status
-    } else {
-        500
+) -> Result<(), HandshakeError> {
+    if !matches!(status, 300..=303 | 307 | 308 | 400..=599) {
+        return Err(HandshakeError::InvalidRejectStatus(status));
+    }
+    let reserved: &[&'static str] = match status {
+        405 => &["Allow"],
+        _ => &[],
     };
+    check_headers(headers, reserved)?;
+    let needed = match status {
+        401 => Some("WWW-Authenticate"),
+        407 => Some("Proxy-Authenticate"),
+        301..=303 | 307 | 308 => Some("Location"),
+        _ => None,
+    };
+    let has = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+    if let Some(name) = needed {
+        if !has(name) {
+            return Err(HandshakeError::MissingResponseHeader(status, name));
+        }
+    }
+    write_refusal(status, headers, !has("content-type"), body, out);
+    Ok(())
+}
+
+/// Writes a refusal whose status and headers were checked.
+fn write_refusal(
+    status: u16,
+    headers: &[(String, String)],
+    content_type: bool,
+    body: &[u8],
+    out: &mut Vec<u8>,
+) {
     out.extend_from_slice(b"HTTP/1.1 ");
     out.extend_from_slice(status.to_string().as_bytes());
     out.push(b' ');
     out.extend_from_slice(reason_phrase(status).as_bytes());
     out.extend_from_slice(b"\r\n");
-    for (n, v) in headers {
-        if check_header(n, v).is_ok() {
-            write_header(out, n, v.as_bytes());
+    write_headers(out, headers);
+    match status {
+        405 => write_header(out, "Allow", b"GET"),
+        426 => {
+            write_header(out, "Upgrade", b"websocket");
+            write_header(out, "Sec-WebSocket-Version", b"13");
         }
+        _ => {}
     }
-    if status == 426 {
-        write_header(out, "Sec-WebSocket-Version", b"13");
+    if content_type {
+        write_header(out, "Content-Type", b"text/plain; charset=utf-8");
     }
-    write_header(out, "Content-Type", b"text/plain; charset=utf-8");
     write_header(out, "Content-Length", body.len().to_string().as_bytes());
-    write_header(out, "Connection", b"close");
+    // RFC 7230 §6.7: a sender of Upgrade also lists it in Connection.
+    let connection: &[u8] = if status == 426 {
+        b"Upgrade, close"
+    } else {
+        b"close"
+    };
+    write_header(out, "Connection", connection);
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(body);
 }
 
 /// Appends the response a server sends for a request that failed with `error`: its
 /// [`status_code`](HandshakeError::status_code) (400 for client-side errors), the error text as
-/// body, and for 426 the supported `Sec-WebSocket-Version: 13`.
+/// body, `Allow: GET` for 405, and for 426 `Upgrade: websocket` with the supported
+/// `Sec-WebSocket-Version: 13`.
 pub fn write_error_response(error: &HandshakeError, out: &mut Vec<u8>) {
     let status = error.status_code().unwrap_or(400);
     let mut body = error.to_string();
     body.push('\n');
-    write_reject_response(status, &[], body.as_bytes(), out);
+    write_refusal(status, &[], true, body.as_bytes(), out);
 }
 
 #[cfg(test)]
@@ -483,12 +683,15 @@ mod tests {
         assert!(s.starts_with("HTTP/1.1 426 Upgrade Required\r\n"), "{s}");
         assert!(s.contains("\r\nSec-WebSocket-Version: 13\r\n"));
         out.clear();
-        write_reject_response(403, &[], b"forbidden origin", &mut out);
+        write_reject_response(403, &[], b"forbidden origin", &mut out).unwrap();
         let s = core::str::from_utf8(&out).unwrap();
         assert!(s.starts_with("HTTP/1.1 403 Forbidden\r\n"));
         assert!(s.ends_with("Content-Length: 16\r\nConnection: close\r\n\r\nforbidden origin"));
         out.clear();
-        write_reject_response(101, &[], b"", &mut out);
-        assert!(out.starts_with(b"HTTP/1.1 500 "));
+        assert_eq!(
+            write_reject_response(101, &[], b"", &mut out),
+            Err(HandshakeError::InvalidRejectStatus(101))
+        );
+        assert!(out.is_empty());
     }
 }

@@ -25,9 +25,7 @@ impl Driven {
 
     pub async fn connect(url: &str, options: ClientOptions, config: Config) -> Self {
         let url = WsUrl::parse(url).unwrap();
-        let stream = TcpStream::connect((url.host.as_str(), url.port))
-            .await
-            .unwrap();
+        let stream = TcpStream::connect((url.host(), url.port())).await.unwrap();
         Self::new(Connection::client(&url, options, config).unwrap(), stream)
     }
 
