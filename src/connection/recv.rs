@@ -468,11 +468,11 @@ impl Receiver {
             .ok_or(ProtocolError::ReservedBits(crate::frame::RSV1))?;
         dec.inflate(&self.buf[start..end], h.fin, &mut self.msg_buf, limit)
             .map_err(|e| match e {
-                ProtocolError::MessageTooLarge { max, .. } if streaming => {
+                ProtocolError::MessageTooLarge { .. } if streaming => {
                     ProtocolError::MessageTooLarge {
                         size: (self.msg_len as u64)
                             .saturating_add((self.msg_buf.len() - before) as u64),
-                        max: max.min(cfg.max_message_size),
+                        max: cfg.max_message_size,
                     }
                 }
                 e => e,
