@@ -422,6 +422,8 @@ pub(crate) struct Decompressor {
     state: Option<Decompress>,
     window_bits: u8,
     no_context_takeover: bool,
+    /// Compressed bytes arrived for the message in progress.
+    fed: bool,
 }
 
 impl Decompressor {
@@ -441,12 +443,18 @@ impl Decompressor {
             // zlib compresses "8 bits" with a 9-bit window; inflating with 9 covers both.
             window_bits: bits.clamp(9, 15),
             no_context_takeover: reset,
+            fed: false,
         }
     }
 
     /// Inflates `input` (part of a compressed message), appending to `out`, which may not grow
     /// past `limit` bytes: the check runs while inflating, so a bomb is stopped early. With
     /// `fin`, the message's removed tail is fed too and the context reset if agreed.
+    ///
+    /// A message with no compressed bytes at all is empty, and leaves the inflater as it
+    /// was: its sender emitted nothing, so the tail is not appended either (appending it would
+    /// leave the inflater inside a stored block, and the next message would inflate to
+    /// garbage).
     pub(crate) fn inflate(
         &mut self,
         input: &[u8],
@@ -454,8 +462,14 @@ impl Decompressor {
         out: &mut Vec<u8>,
         limit: usize,
     ) -> Result<(), ProtocolError> {
-        self.inflate_part(input, out, limit)?;
+        self.fed |= !input.is_empty();
+        if !input.is_empty() {
+            self.inflate_part(input, out, limit)?;
+        }
         if fin {
+            if !core::mem::take(&mut self.fed) {
+                return Ok(());
+            }
             self.inflate_part(&TAIL, out, limit)?;
             if self.no_context_takeover {
                 if let Some(s) = self.state.as_mut() {
@@ -502,6 +516,7 @@ impl Decompressor {
     /// Drops the zlib state whatever was agreed (the connection failed or closed).
     pub(crate) fn free(&mut self) {
         self.state = None;
+        self.fed = false;
     }
 
     /// Drops the zlib state when no context is kept between messages (saves memory).
