@@ -784,4 +784,152 @@ mod tests {
             Err(ProtocolError::InvalidCompressedData)
         );
     }
+
+    /// RFC 7692 §7.1.2: window bits are a decimal 8–15 without leading zeros (quoted values
+    /// allowed, RFC 6455 §9.1); anything else declines the offer.
+    #[test]
+    fn window_bits_grammar() {
+        for (v, want) in [
+            ("8", Some(8)),
+            ("9", Some(9)),
+            ("10", Some(10)),
+            ("15", Some(15)),
+            ("7", None),
+            ("16", None),
+            ("09", None),
+            ("010", None),
+            ("00", None),
+            ("0", None),
+            ("", None),
+            ("+9", None),
+            ("1O", None),
+        ] {
+            assert_eq!(parse_bits(Some(v)), want, "{v:?}");
+        }
+        let d = DeflateConfig::default();
+        assert!(
+            negotiate_server(&offers("permessage-deflate; server_max_window_bits=09"), &d)
+                .is_none()
+        );
+        assert!(negotiate_server(
+            &offers("permessage-deflate; client_max_window_bits=010"),
+            &d
+        )
+        .is_none());
+        let (p, _) = negotiate_server(
+            &offers("permessage-deflate; server_max_window_bits=\"\\1\\1\""),
+            &d,
+        )
+        .unwrap();
+        assert_eq!(p.server_max_window_bits, 11);
+    }
+
+    /// RFC 7692 §7.1.2.1: the answer names server_max_window_bits whenever the offer did (with
+    /// 15 too); §7.1.2.2: client_max_window_bits without a value is answered with a value only
+    /// when this end wants a smaller window, and never without a value.
+    #[test]
+    fn server_answers_each_parameter() {
+        let d = DeflateConfig::default();
+        let answer =
+            |offer: &str, c: &DeflateConfig| negotiate_server(&offers(offer), c).unwrap().1;
+        assert_eq!(
+            answer("permessage-deflate; server_max_window_bits=15", &d),
+            "permessage-deflate; server_max_window_bits=15"
+        );
+        assert_eq!(
+            answer("permessage-deflate; client_max_window_bits", &d),
+            "permessage-deflate"
+        );
+        let small = DeflateConfig {
+            client_max_window_bits: 10,
+            server_max_window_bits: 12,
+            ..DeflateConfig::default()
+        };
+        assert_eq!(
+            answer("permessage-deflate; client_max_window_bits", &small),
+            "permessage-deflate; server_max_window_bits=12; client_max_window_bits=10"
+        );
+        // Without client_max_window_bits in the offer the server cannot ask for a window.
+        assert_eq!(
+            answer("permessage-deflate", &small),
+            "permessage-deflate; server_max_window_bits=12"
+        );
+        assert_eq!(
+            answer(
+                "permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+                &d
+            ),
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover"
+        );
+        // Every answer is one the client accepts for that offer.
+        for offer in [
+            "permessage-deflate; server_max_window_bits=15",
+            "permessage-deflate; server_max_window_bits=9; client_max_window_bits=12",
+            "permessage-deflate; client_max_window_bits",
+            "permessage-deflate; server_no_context_takeover",
+            "permessage-deflate",
+        ] {
+            for cfg in [&d, &small] {
+                let (p, a) = negotiate_server(&offers(offer), cfg).unwrap();
+                assert_eq!(
+                    check_response(&offers(&a)[0], &offers(offer)),
+                    Ok(p),
+                    "{offer} -> {a}"
+                );
+            }
+        }
+    }
+
+    /// The offer a client builds from any DeflateConfig is one the server side accepts: window
+    /// bits are clamped to 9..=15 (8 would be declined), levels above 9 mean 9.
+    #[test]
+    fn config_at_its_whole_range() {
+        for bits in [0u8, 8, 9, 12, 15, 16, u8::MAX] {
+            let c = DeflateConfig {
+                server_max_window_bits: bits,
+                client_max_window_bits: bits,
+                level: u32::MAX,
+                ..DeflateConfig::default()
+            };
+            let offer = client_offer(&c);
+            let (p, a) = negotiate_server(&offers(&offer), &c).unwrap();
+            let want = bits.clamp(9, 15);
+            assert_eq!(
+                (p.server_max_window_bits, p.client_max_window_bits),
+                (want, want),
+                "{offer}"
+            );
+            assert_eq!(accept_response(&offers(&a)[0], &c), Ok(p), "{a}");
+            let mut comp = Compressor::new(&p, Role::Client, &c).unwrap();
+            assert_eq!(comp.level, 9);
+            let mut out = vec![];
+            comp.compress(&[1; 1000], true, &mut out);
+            let mut dec = Decompressor::new(&p, Role::Server);
+            let mut back = vec![];
+            dec.inflate(&out, true, &mut back, 1000).unwrap();
+            assert_eq!(back, [1; 1000]);
+        }
+    }
+
+    /// Issue #11: a limit of usize::MAX ("no limit") overflowed `limit + 1`.
+    #[test]
+    fn inflate_limit_at_usize_max() {
+        // No context takeover: each message inflates on a fresh decompressor too.
+        let p = params(true, false, 15, 15);
+        let mut comp = Compressor::new(&p, Role::Server, &DeflateConfig::default()).unwrap();
+        let mut dec = Decompressor::new(&p, Role::Client);
+        for size in [0usize, 1, 300_000] {
+            let mut wire = vec![];
+            comp.compress(&vec![7u8; size], true, &mut wire);
+            for limit in [usize::MAX, usize::MAX - 1, size] {
+                let mut out = vec![];
+                let mut d = Decompressor::new(&p, Role::Client);
+                d.inflate(&wire, true, &mut out, limit).unwrap();
+                assert_eq!(out.len(), size);
+            }
+            let mut out = vec![];
+            dec.inflate(&wire, true, &mut out, usize::MAX).unwrap();
+            assert_eq!(out.len(), size);
+        }
+    }
 }
