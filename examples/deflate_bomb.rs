@@ -39,18 +39,16 @@ fn mib(kib: u64) -> String {
 
 /// The client's frames for the bomb, compressed once and sent on every connection (masks
 /// are the client's to choose; one fixed masked copy is valid for any number of sends).
-fn bomb_frames(url: &WsUrl) -> Vec<u8> {
+fn bomb_frames() -> Vec<u8> {
     let mut cfg = Config::default();
     cfg.deflate.as_mut().unwrap().level = 9;
-    let mut c = Connection::client(url, ClientOptions::new(), cfg).unwrap();
+    let mut c = Connection::open(rfc6455::Role::Client, cfg);
     c.enable_deflate(&rfc6455::extensions::deflate::DeflateParams {
         server_no_context_takeover: false,
         client_no_context_takeover: false,
         server_max_window_bits: 15,
         client_max_window_bits: 15,
     });
-    let mut discard = Vec::new();
-    c.take_output(&mut discard); // the request, not needed here
     let zeros = vec![0u8; 64 << 20];
     let mut wire = Vec::new();
     for _ in 0..16 {
@@ -121,7 +119,7 @@ fn main() {
     let addr = args.next().unwrap_or_else(|| "127.0.0.1:9001".into());
     let conns: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(1);
     let url = WsUrl::parse(&format!("ws://{addr}/")).unwrap();
-    let bomb = Arc::new(bomb_frames(&url));
+    let bomb = Arc::new(bomb_frames());
     eprintln!(
         "bomb: 1 GiB of zeros in {} bytes of frames, {conns} connection(s)",
         bomb.len()
