@@ -443,3 +443,510 @@ fn fuzz_regression_empty_last_fragment() {
         ]
     );
 }
+
+/// A compressed message in the frames a peer with default limits sends: whole, or in
+/// `pieces` fragments.
+fn compressed_wire(role: Role, text: &str, pieces: usize) -> Vec<u8> {
+    let mut cfg = Config::default();
+    cfg.deflate.as_mut().unwrap().threshold = 0;
+    let mut tx = Connection::open(role, cfg);
+    tx.enable_deflate(&DeflateParams {
+        server_no_context_takeover: false,
+        client_no_context_takeover: false,
+        server_max_window_bits: 15,
+        client_max_window_bits: 15,
+    });
+    if pieces <= 1 {
+        tx.send_text(text).unwrap();
+    } else {
+        let step = text.len().div_ceil(pieces).max(1);
+        let mut at = 0;
+        while at + step < text.len() {
+            tx.send_text_fragment(&text[at..at + step], false).unwrap();
+            at += step;
+        }
+        tx.send_text_fragment(&text[at..], true).unwrap();
+    }
+    output(&mut tx)
+}
+
+/// Issue #11: every limit accepts its whole range. `max_message_size` or `max_frame_size` at
+/// `usize::MAX` made `limit + 1` overflow while inflating (a panic in debug builds, an endless
+/// loop in release). Compressed messages, whole and fragmented, in both delivery modes: the
+/// right events, or the right 1009.
+#[test]
+fn compressed_messages_under_every_limit() {
+    let values = [0, 1, 125, 65536, usize::MAX];
+    let texts = [
+        String::new(),
+        "hello".to_string(),
+        "abc".repeat(100),
+        "the same words again and again; ".repeat(3000),
+    ];
+    for delivery in [Delivery::Messages, Delivery::Streaming] {
+        for max_message in values {
+            for max_frame in values {
+                for text in &texts {
+                    for pieces in [1, 3] {
+                        let wire = compressed_wire(Role::Client, text, pieces);
+                        let largest_frame = frame_lengths(&wire).into_iter().max().unwrap();
+                        let mut cfg = Config::default();
+                        cfg.delivery = delivery;
+                        cfg.max_message_size = max_message;
+                        cfg.max_frame_size = max_frame;
+                        let mut s = Connection::open(Role::Server, cfg);
+                        s.enable_deflate(&DeflateParams {
+                            server_no_context_takeover: false,
+                            client_no_context_takeover: false,
+                            server_max_window_bits: 15,
+                            client_max_window_bits: 15,
+                        });
+                        let evs = feed(&mut s, &wire);
+                        let case = format!(
+                            "{delivery:?} msg {max_message} frame {max_frame} len {} pieces {pieces}",
+                            text.len()
+                        );
+                        if largest_frame > max_frame || text.len() > max_message {
+                            let Some(Ev::Err(Error::Protocol(e))) = evs.last() else {
+                                panic!("{case}: {evs:?}")
+                            };
+                            match e {
+                                ProtocolError::FrameTooLarge { max, .. } => {
+                                    assert!(largest_frame > max_frame, "{case}");
+                                    assert_eq!(*max, max_frame, "{case}");
+                                }
+                                ProtocolError::MessageTooLarge { max, .. } => {
+                                    assert!(text.len() > max_message, "{case}");
+                                    assert_eq!(*max, max_message, "{case}");
+                                }
+                                e => panic!("{case}: {e:?}"),
+                            }
+                            assert_eq!(sent_close_code(&output(&mut s)), Some(1009), "{case}");
+                            continue;
+                        }
+                        let got = match delivery {
+                            Delivery::Messages => {
+                                assert_eq!(evs.len(), 1, "{case}: {evs:?}");
+                                evs
+                            }
+                            _ => {
+                                let mut all = String::new();
+                                for (i, ev) in evs.iter().enumerate() {
+                                    let Ev::TextChunk(t, fin) = ev else {
+                                        panic!("{case}: {evs:?}")
+                                    };
+                                    assert_eq!(*fin, i + 1 == evs.len(), "{case}");
+                                    all.push_str(t);
+                                }
+                                vec![Ev::Text(all)]
+                            }
+                        };
+                        assert_eq!(got, vec![Ev::Text(text.clone())], "{case}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The payload length of every frame in `bytes`.
+fn frame_lengths(mut bytes: &[u8]) -> Vec<usize> {
+    let mut out = vec![];
+    while let rfc6455::Status::Complete((h, n)) = rfc6455::FrameHeader::parse(bytes).unwrap() {
+        out.push(h.payload_len as usize);
+        bytes = &bytes[n + h.payload_len as usize..];
+        if bytes.is_empty() {
+            break;
+        }
+    }
+    out
+}
+
+/// A client that offers `offers` by hand, and what it makes of a 101 answering with the
+/// extension header `answer`.
+fn client_sees(offers: &[&str], answer: &str, cfg: Config) -> (Connection, Vec<Ev>) {
+    let url = WsUrl::parse("ws://127.0.0.1:9001/").unwrap();
+    let mut opts = ClientOptions::new();
+    for o in offers {
+        opts = opts.extension(*o);
+    }
+    let mut c = Connection::client(&url, opts, cfg).unwrap();
+    let req = output(&mut c);
+    let rfc6455::Status::Complete(r) =
+        rfc6455::handshake::Request::parse(&req, &Config::default()).unwrap()
+    else {
+        panic!()
+    };
+    let mut resp = vec![];
+    let accept = AcceptOptions {
+        extensions: Some(answer.into()),
+        ..AcceptOptions::default()
+    };
+    r.write_accept(&accept, &mut resp).unwrap();
+    let evs = feed(&mut c, &resp);
+    (c, evs)
+}
+
+/// Issue #11: the client checks the permessage-deflate answer against the offers it sent
+/// (RFC 7692 §7.1.1–7.1.2), not against `Config::deflate`: an answer must fit one offer.
+#[test]
+fn client_checks_the_answer_against_its_offers() {
+    const A: &[&str] = &["permessage-deflate"];
+    const B: &[&str] = &["permessage-deflate; server_max_window_bits=10"];
+    const C: &[&str] = &["permessage-deflate; server_no_context_takeover"];
+    const D: &[&str] = &["permessage-deflate; client_max_window_bits=11"];
+    const E: &[&str] = &["permessage-deflate; client_max_window_bits"];
+    // Two offers: the answer may fit either.
+    const F: &[&str] = &[
+        "permessage-deflate; server_max_window_bits=10; server_no_context_takeover",
+        "permessage-deflate",
+    ];
+    let offers = [A, B, C, D, E, F];
+    // For each answer: whether it fits offers A..F.
+    let table: &[(&str, [bool; 6])] = &[
+        ("permessage-deflate", [true, false, false, true, true, true]),
+        (
+            "permessage-deflate; client_max_window_bits=10",
+            [false, false, false, true, true, false],
+        ),
+        (
+            "permessage-deflate; client_max_window_bits=12",
+            [false, false, false, false, true, false],
+        ),
+        (
+            "permessage-deflate; server_max_window_bits=12",
+            [true, false, false, true, true, true],
+        ),
+        (
+            "permessage-deflate; server_max_window_bits=10",
+            [true, true, false, true, true, true],
+        ),
+        (
+            "permessage-deflate; server_max_window_bits=\"10\"",
+            [true, true, false, true, true, true],
+        ),
+        (
+            "permessage-deflate; server_no_context_takeover",
+            [true, false, true, true, true, true],
+        ),
+        (
+            "permessage-deflate; server_no_context_takeover; server_max_window_bits=9",
+            [true; 6],
+        ),
+        (
+            "permessage-deflate; client_no_context_takeover",
+            [true, false, false, true, true, true],
+        ),
+        // Never valid in an answer:
+        ("permessage-deflate; client_max_window_bits", [false; 6]),
+        ("permessage-deflate; server_max_window_bits=010", [false; 6]),
+        ("permessage-deflate; server_max_window_bits=16", [false; 6]),
+        ("permessage-deflate; x=1", [false; 6]),
+        (
+            "permessage-deflate; server_no_context_takeover; server_no_context_takeover",
+            [false; 6],
+        ),
+        ("permessage-deflate, permessage-deflate", [false; 6]),
+    ];
+    let mut off = Config::default();
+    off.deflate = None;
+    for cfg in [Config::default(), off] {
+        for (answer, fits) in table {
+            for (offer, fit) in offers.iter().zip(fits) {
+                let (mut c, evs) = client_sees(offer, answer, cfg.clone());
+                let case = format!("offer {offer:?}, answer {answer:?}");
+                if *fit {
+                    assert_eq!(evs, vec![Ev::Open(None)], "{case}");
+                    assert_eq!(c.state(), State::Open, "{case}");
+                    // Compression is on: a long message goes out with RSV1.
+                    c.send_text(&"a".repeat(1000)).unwrap();
+                    assert_eq!(output(&mut c)[0], 0xc1, "{case}");
+                } else {
+                    assert_eq!(
+                        evs,
+                        vec![Ev::Err(Error::Handshake(
+                            rfc6455::HandshakeError::InvalidExtensionResponse
+                        ))],
+                        "{case}"
+                    );
+                    assert_eq!(c.state(), State::Closed, "{case}");
+                }
+            }
+        }
+    }
+}
+
+/// The parameters come from the first offer the answer fits: a server that keeps its context
+/// (no `server_no_context_takeover` in the answer) fits only the second offer here, and the
+/// client's window is the one its offer hinted.
+#[test]
+fn client_takes_parameters_from_the_offer_that_fits() {
+    let offers = [
+        "permessage-deflate; server_no_context_takeover; client_max_window_bits=9",
+        "permessage-deflate; client_max_window_bits=10; client_no_context_takeover",
+    ];
+    let (mut c, evs) = client_sees(&offers, "permessage-deflate", Config::default());
+    assert_eq!(evs, vec![Ev::Open(None)]);
+    // The client resets its context (its offer promised it): the same message twice
+    // compresses to the same bytes. The message repeats a 1500-byte block, which a 15-bit
+    // window would reference and a 10-bit one cannot.
+    let mut seed = 7u32;
+    let block: String = (0..1500)
+        .map(|_| {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            char::from(b'a' + (seed >> 16) as u8 % 26)
+        })
+        .collect();
+    let text = block.repeat(2);
+    c.send_text(&text).unwrap();
+    let a = output(&mut c);
+    c.send_text(&text).unwrap();
+    let b = output(&mut c);
+    let payload = |w: &[u8]| -> Vec<u8> {
+        let (key, body) = match w[1] & 0x7f {
+            126 => (&w[4..8], &w[8..]),
+            n if n < 126 => (&w[2..6], &w[6..]),
+            _ => unreachable!(),
+        };
+        body.iter()
+            .enumerate()
+            .map(|(i, x)| x ^ key[i % 4])
+            .collect()
+    };
+    assert_eq!(payload(&a), payload(&b));
+    // And it fits a server inflating with a 10-bit window, resetting each message.
+    let mut s = Connection::open(Role::Server, Config::default());
+    s.enable_deflate(&DeflateParams {
+        server_no_context_takeover: false,
+        client_no_context_takeover: true,
+        server_max_window_bits: 15,
+        client_max_window_bits: 10,
+    });
+    assert_eq!(
+        feed(&mut s, &[a, b].concat()),
+        vec![Ev::Text(text.clone()), Ev::Text(text)]
+    );
+}
+
+/// A server that has received the client's request (default client, default offer).
+fn server_with_request(client_cfg: Config) -> (Connection, Connection) {
+    let url = WsUrl::parse("ws://127.0.0.1:9001/").unwrap();
+    let mut c = Connection::client(&url, ClientOptions::new(), client_cfg).unwrap();
+    let mut s = Connection::server(Config::default());
+    assert!(matches!(
+        feed(&mut s, &output(&mut c)).as_slice(),
+        [Ev::Request(_)]
+    ));
+    (c, s)
+}
+
+/// Issue #11: `accept` with permessage-deflate named by hand in `AcceptOptions::extensions`
+/// opened a connection that announced compression but did not inflate. Now a hand answer that
+/// fits the client's offer turns compression on with its parameters; one that does not is
+/// refused before anything is sent.
+#[test]
+fn accept_with_a_hand_written_deflate_answer() {
+    let (mut c, mut s) = server_with_request(Config::default());
+    let opts = AcceptOptions {
+        extensions: Some(
+            "permessage-deflate; server_no_context_takeover; client_max_window_bits=10".into(),
+        ),
+        ..AcceptOptions::default()
+    };
+    s.accept(&opts).unwrap();
+    assert_eq!(feed(&mut c, &output(&mut s)), vec![Ev::Open(None)]);
+    let text = "compress me ".repeat(200);
+    for _ in 0..2 {
+        c.send_text(&text).unwrap();
+        let wire = output(&mut c);
+        assert_eq!(wire[0], 0xc1);
+        assert_eq!(feed(&mut s, &wire), vec![Ev::Text(text.clone())]);
+        s.send_text(&text).unwrap();
+        let wire = output(&mut s);
+        assert_eq!(wire[0], 0xc1);
+        assert_eq!(feed(&mut c, &wire), vec![Ev::Text(text.clone())]);
+    }
+    // Answers that do not fit the default offer ("permessage-deflate; client_max_window_bits"),
+    // with a server that has compression off too.
+    for cfg in [Config::default(), {
+        let mut off = Config::default();
+        off.deflate = None;
+        off
+    }] {
+        for bad in [
+            "permessage-deflate; client_max_window_bits",
+            "permessage-deflate; bogus",
+            "permessage-deflate; server_max_window_bits=16",
+            "permessage-deflate, permessage-deflate",
+        ] {
+            let (_, mut s) = server_with_request(cfg.clone());
+            let opts = AcceptOptions {
+                extensions: Some(bad.into()),
+                ..AcceptOptions::default()
+            };
+            assert_eq!(
+                s.accept(&opts),
+                Err(rfc6455::HandshakeError::InvalidExtensionResponse),
+                "{bad}"
+            );
+            assert!(output(&mut s).is_empty(), "{bad}: nothing sent");
+            // The request still waits for an answer.
+            s.reject(400, &[], b"").unwrap();
+        }
+    }
+    // To a client that offered nothing, permessage-deflate cannot be answered.
+    let mut off = Config::default();
+    off.deflate = None;
+    let (_, mut s) = server_with_request(off);
+    let opts = AcceptOptions {
+        extensions: Some("permessage-deflate".into()),
+        ..AcceptOptions::default()
+    };
+    assert_eq!(
+        s.accept(&opts),
+        Err(rfc6455::HandshakeError::InvalidExtensionResponse)
+    );
+    // Other extensions by hand are sent as written, deflate off.
+    let (mut c, mut s) = server_with_request(Config::default());
+    let opts = AcceptOptions {
+        extensions: Some("x-custom".into()),
+        ..AcceptOptions::default()
+    };
+    s.accept(&opts).unwrap();
+    assert!(String::from_utf8(output(&mut s))
+        .unwrap()
+        .contains("Sec-WebSocket-Extensions: x-custom\r\n"));
+    let _ = output(&mut c);
+}
+
+/// RFC 7692 §7.1.2.1: a server accepting an offer with `server_max_window_bits` names it in
+/// its answer, 15 included; §7.1.2: values without leading zeros. Through the connection.
+#[test]
+fn server_answers_server_max_window_bits_15() {
+    let mut c_cfg = Config::default();
+    c_cfg.deflate = None;
+    let url = WsUrl::parse("ws://127.0.0.1:9001/").unwrap();
+    for (offer, answer) in [
+        (
+            "permessage-deflate; server_max_window_bits=15",
+            Some("permessage-deflate; server_max_window_bits=15"),
+        ),
+        (
+            "permessage-deflate; server_max_window_bits=\"12\"",
+            Some("permessage-deflate; server_max_window_bits=12"),
+        ),
+        ("permessage-deflate; server_max_window_bits=015", None),
+        ("permessage-deflate; client_max_window_bits=09", None),
+        (
+            "permessage-deflate; client_max_window_bits=9",
+            Some("permessage-deflate; client_max_window_bits=9"),
+        ),
+    ] {
+        let mut c =
+            Connection::client(&url, ClientOptions::new().extension(offer), c_cfg.clone()).unwrap();
+        let mut s = Connection::server(Config::default());
+        feed(&mut s, &output(&mut c));
+        s.accept(&AcceptOptions::new()).unwrap();
+        let resp = String::from_utf8(output(&mut s)).unwrap();
+        match answer {
+            Some(a) => {
+                assert!(
+                    resp.contains(&format!("\r\nSec-WebSocket-Extensions: {a}\r\n")),
+                    "{offer}: {resp}"
+                );
+                assert_eq!(feed(&mut c, resp.as_bytes()), vec![Ev::Open(None)]);
+            }
+            None => assert!(
+                !resp.contains("Sec-WebSocket-Extensions"),
+                "{offer}: {resp}"
+            ),
+        }
+    }
+}
+
+/// RFC 7692 §6.2 / §7.2.2: a compressed message with no payload bytes at all (RSV1, empty) is
+/// an empty message and leaves the context as it was. Appending 00 00 ff ff to nothing left
+/// the inflater inside a stored block (LEN 0xff00), so the next message inflated to garbage
+/// (`[0, 255, 255]`) or failed as invalid UTF-8. The next message here refers to the one
+/// before the empty ones (§7.2.3.2).
+#[test]
+fn empty_compressed_payload_keeps_the_context() {
+    let mut s = deflate_server();
+    let key = Some([1, 2, 3, 4]);
+    let bytes = [
+        raw_frame(true, 4, 1, key, &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]),
+        raw_frame(true, 4, 2, key, &[]),
+        raw_frame(false, 4, 1, key, &[]),
+        raw_frame(true, 0, 0, key, &[]),
+        raw_frame(true, 4, 1, key, &[0xf2, 0x00, 0x11, 0x00, 0x00]),
+    ]
+    .concat();
+    assert_eq!(
+        feed(&mut s, &bytes),
+        vec![
+            Ev::Text("Hello".into()),
+            Ev::Binary(vec![]),
+            Ev::Text(String::new()),
+            Ev::Text("Hello".into())
+        ]
+    );
+    // Our sender's empty compressed messages do the same.
+    let (mut c, mut s, _) = pair(Config::default(), Config::default());
+    for t in [
+        "",
+        "Hello Hello Hello Hello Hello Hello Hello Hello Hello Hello Hello Hello",
+        "",
+    ] {
+        c.send_text(t).unwrap();
+        assert_eq!(feed(&mut s, &output(&mut c)), vec![Ev::Text(t.into())]);
+    }
+}
+
+/// `DeflateParams` and `DeflateConfig` at their whole range do not panic: window bits are used
+/// as 9..=15 (with fewer than 9 this end sends uncompressed), levels above 9 as 9.
+#[test]
+fn deflate_settings_at_their_whole_range() {
+    for bits in [0u8, 1, 8, 9, 15, 16, 200, u8::MAX] {
+        for level in [0u32, 9, 10, u32::MAX] {
+            for threshold in [0usize, 64, usize::MAX] {
+                let params = DeflateParams {
+                    server_no_context_takeover: bits % 2 == 0,
+                    client_no_context_takeover: false,
+                    server_max_window_bits: bits,
+                    client_max_window_bits: bits,
+                };
+                let mut cfg = Config::default();
+                let d = cfg.deflate.as_mut().unwrap();
+                d.level = level;
+                d.threshold = threshold;
+                d.server_max_window_bits = bits;
+                d.client_max_window_bits = bits;
+                let mut tx = Connection::open(Role::Server, cfg.clone());
+                let mut rx = Connection::open(Role::Client, cfg.clone());
+                tx.enable_deflate(&params);
+                rx.enable_deflate(&params);
+                let text = "window ".repeat(300);
+                tx.send_text(&text).unwrap();
+                let wire = output(&mut tx);
+                let compressed = wire[0] & 0x40 != 0;
+                assert_eq!(
+                    compressed,
+                    bits >= 9 && threshold <= text.len(),
+                    "bits {bits} threshold {threshold}"
+                );
+                assert_eq!(feed(&mut rx, &wire), vec![Ev::Text(text)]);
+                // And the same settings negotiated end to end.
+                let (mut c, mut s, response) = pair(cfg.clone(), cfg);
+                assert!(
+                    response.contains("permessage-deflate"),
+                    "{bits}: {response}"
+                );
+                c.send_text(&"a".repeat(100)).unwrap();
+                assert_eq!(
+                    feed(&mut s, &output(&mut c)),
+                    vec![Ev::Text("a".repeat(100))]
+                );
+            }
+        }
+    }
+}

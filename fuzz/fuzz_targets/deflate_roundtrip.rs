@@ -11,7 +11,7 @@ use rfc6455::{Config, Connection, Event, Role};
 struct Plan {
     client_sends: bool,
     params: (bool, bool, u8, u8),
-    level: u8,
+    level: u32,
     threshold: u8,
     seed: u64,
     msgs: Vec<(bool, Vec<u8>, u8)>,
@@ -22,12 +22,13 @@ fuzz_target!(|plan: Plan| {
     let params = DeflateParams {
         server_no_context_takeover: plan.params.0,
         client_no_context_takeover: plan.params.1,
-        server_max_window_bits: 8 + plan.params.2 % 8,
-        client_max_window_bits: 8 + plan.params.3 % 8,
+        // Any value: window bits are clamped (below 9 the sender does not compress).
+        server_max_window_bits: plan.params.2,
+        client_max_window_bits: plan.params.3,
     };
     let mut cfg = Config::default();
     let d = cfg.deflate.as_mut().unwrap();
-    d.level = u32::from(plan.level % 10);
+    d.level = plan.level; // above 9 means 9
     d.threshold = usize::from(plan.threshold);
     let (from, to) = if plan.client_sends {
         (Role::Client, Role::Server)

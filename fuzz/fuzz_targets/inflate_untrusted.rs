@@ -1,7 +1,8 @@
 #![no_main]
 //! Arbitrary compressed payloads from an untrusted peer: no inflated message ever exceeds the
 //! configured size limit (a decompression bomb is stopped with 1009 while inflating, with
-//! bounded memory), invalid data fails with a typed error, and nothing panics.
+//! bounded memory), invalid data fails with a typed error, and nothing panics, with limits
+//! anywhere in their range (0 and usize::MAX included) and any window bits.
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use rfc6455::extensions::deflate::DeflateParams;
@@ -10,6 +11,10 @@ use rfc6455::{Config, Connection, Delivery, Event, Role};
 #[derive(Arbitrary, Debug)]
 struct Input {
     limit: u16,
+    /// 0: `limit`, 1: 0, 2: usize::MAX, else `limit` + 1.
+    limit_kind: u8,
+    /// Also limit frames: 0: no (16 MiB), 1: usize::MAX, 2: `limit`, else 125.
+    frame_kind: u8,
     streaming: bool,
     window: u8,
     no_context_takeover: bool,
@@ -19,7 +24,18 @@ struct Input {
 
 fuzz_target!(|input: Input| {
     let mut cfg = Config::default();
-    cfg.max_message_size = usize::from(input.limit) + 1;
+    cfg.max_message_size = match input.limit_kind % 4 {
+        0 => usize::from(input.limit),
+        1 => 0,
+        2 => usize::MAX,
+        _ => usize::from(input.limit) + 1,
+    };
+    match input.frame_kind % 4 {
+        0 => {}
+        1 => cfg.max_frame_size = usize::MAX,
+        2 => cfg.max_frame_size = usize::from(input.limit),
+        _ => cfg.max_frame_size = 125,
+    }
     if input.streaming {
         cfg.delivery = Delivery::Streaming;
     }
@@ -29,7 +45,8 @@ fuzz_target!(|input: Input| {
         server_no_context_takeover: false,
         client_no_context_takeover: input.no_context_takeover,
         server_max_window_bits: 15,
-        client_max_window_bits: 8 + input.window % 8,
+        // Any value: out-of-range window bits are clamped.
+        client_max_window_bits: input.window,
     });
     let mut first = true;
     let mut total = 0usize;
@@ -83,7 +100,7 @@ fuzz_target!(|input: Input| {
             }
             // The reassembly buffer never holds more than the limit plus one inflate step.
             assert!(
-                s.buffered_input() <= limit + 70_000 + 0x1_0000,
+                s.buffered_input() <= limit.saturating_add(70_000 + 0x1_0000),
                 "{}",
                 s.buffered_input()
             );

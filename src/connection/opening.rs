@@ -137,7 +137,7 @@ impl Receiver {
         match parse_response(&self.buf[self.pos..], accept, options, cfg) {
             Ok(Status::Complete(resp)) => {
                 #[cfg(feature = "deflate")]
-                match client_deflate(resp.extensions(), cfg) {
+                match client_deflate(resp.extensions(), &options.extensions, cfg) {
                     Ok(None) => {}
                     Ok(Some(params)) => {
                         enable_deflate(
@@ -227,7 +227,12 @@ impl Connection {
     /// connection. Bytes the client sent after its request are kept as frames.
     ///
     /// Unless `options.extensions` is set, permessage-deflate is negotiated as
-    /// [`Config::deflate`] allows.
+    /// [`Config::deflate`] allows. If `options.extensions` names permessage-deflate itself, that
+    /// answer must fit one of the client's offers as a client checks it
+    /// ([`check_response`](crate::extensions::deflate::check_response)); then this end
+    /// compresses and inflates with those parameters (even with `Config::deflate` unset, at
+    /// its default level and threshold), else `accept` fails with
+    /// [`HandshakeError::InvalidExtensionResponse`] and sends nothing.
     pub fn accept(&mut self, options: &AcceptOptions) -> Result<(), HandshakeError> {
         let Handshake::AwaitAnswer(pending) = &self.rx.hs else {
             return Err(HandshakeError::NotAwaitingAnswer);
@@ -238,9 +243,12 @@ impl Connection {
             }
         }
         #[cfg(feature = "deflate")]
-        let negotiated = match &options.extensions {
-            None => pending.deflate.clone(),
-            Some(_) => None,
+        let (negotiated, by_hand) = match &options.extensions {
+            None => (pending.deflate.clone(), None),
+            Some(h) => (
+                None,
+                hand_deflate(h, &self.rx.buf[self.rx.pos..], &self.config)?,
+            ),
         };
         #[cfg(feature = "deflate")]
         if let Some((_, header)) = &negotiated {
@@ -254,7 +262,7 @@ impl Connection {
         write_accept_response(&pending.key, options, self.tx.out_mut())?;
         let head_len = pending.head_len;
         #[cfg(feature = "deflate")]
-        if let Some((params, _)) = negotiated {
+        if let Some(params) = negotiated.map(|(p, _)| p).or(by_hand) {
             self.rx.enable_deflate(&params, &mut self.tx, &self.config);
         }
         self.rx.take_head(head_len);
@@ -288,14 +296,21 @@ impl Connection {
     }
 }
 
-/// Client: the permessage-deflate parameters the server's response agrees to, if any.
+/// Server: the permessage-deflate parameters of a response header value written by hand
+/// (`AcceptOptions::extensions`), checked against the offers in the request `head`.
 #[cfg(feature = "deflate")]
-fn client_deflate(
-    extensions: &[crate::extensions::ExtensionOffer<'_>],
+fn hand_deflate(
+    answer: &str,
+    head: &[u8],
     cfg: &Config,
 ) -> Result<Option<crate::extensions::deflate::DeflateParams>, HandshakeError> {
-    use crate::extensions::deflate;
-    let mut chosen = extensions
+    use crate::extensions::{deflate, parse_extensions};
+    let mut elements = alloc::vec::Vec::new();
+    if parse_extensions(answer, &mut elements).is_err() {
+        // Not a permessage-deflate answer this end could act on; sent as written.
+        return Ok(None);
+    }
+    let mut chosen = elements
         .iter()
         .filter(|e| e.name.eq_ignore_ascii_case(deflate::NAME));
     let Some(ext) = chosen.next() else {
@@ -304,9 +319,47 @@ fn client_deflate(
     if chosen.next().is_some() {
         return Err(HandshakeError::InvalidExtensionResponse);
     }
-    let config = cfg
-        .deflate
-        .as_ref()
-        .ok_or(HandshakeError::ExtensionNotOffered)?;
-    deflate::accept_response(ext, config).map(Some)
+    // The pending request is still in the buffer; it parsed before.
+    match Request::parse(head, cfg) {
+        Ok(crate::Status::Complete(req)) => deflate::check_response(ext, req.extensions())
+            .map(Some)
+            .map_err(|_| HandshakeError::InvalidExtensionResponse),
+        _ => Err(HandshakeError::InvalidExtensionResponse),
+    }
+}
+
+/// Client: the permessage-deflate parameters the server's response agrees to, if any. The
+/// answer is checked against the offers actually sent (`offered`: the request's extension
+/// elements, the automatic offer included), not against [`Config::deflate`], which only adds
+/// this end's own limits when set (RFC 7692 §7.1).
+#[cfg(feature = "deflate")]
+fn client_deflate(
+    extensions: &[crate::extensions::ExtensionOffer<'_>],
+    offered: &[String],
+    cfg: &Config,
+) -> Result<Option<crate::extensions::deflate::DeflateParams>, HandshakeError> {
+    use crate::extensions::{deflate, parse_extensions};
+    let mut chosen = extensions
+        .iter()
+        .filter(|e| e.name.eq_ignore_ascii_case(deflate::NAME));
+    let Some(ext) = chosen.next() else {
+        return Ok(None);
+    };
+    // One element per negotiation (RFC 7692 §5).
+    if chosen.next().is_some() {
+        return Err(HandshakeError::InvalidExtensionResponse);
+    }
+    let mut offers = alloc::vec::Vec::new();
+    for element in offered {
+        // An element that does not parse was not a usable offer (nothing to match).
+        let mut one = alloc::vec::Vec::new();
+        if parse_extensions(element, &mut one).is_ok() {
+            offers.extend(one);
+        }
+    }
+    let params = deflate::check_response(ext, &offers)?;
+    Ok(Some(match cfg.deflate.as_ref() {
+        Some(d) => params.with_client_limits(d),
+        None => params,
+    }))
 }

@@ -459,9 +459,29 @@ impl Receiver {
 
     /// Handles a complete frame of a compressed message (permessage-deflate): inflate it with
     /// the message size limit enforced while inflating, check text, and in streaming mode
-    /// deliver the inflated piece.
+    /// deliver the inflated piece. On an error (the connection fails) the reassembly buffer
+    /// and the inflater are released at once: a bomb's output does not outlive its 1009.
     #[cfg(feature = "deflate")]
     fn inflate_frame(
+        &mut self,
+        h: &FrameHeader,
+        kind: Kind,
+        start: usize,
+        end: usize,
+        cfg: &Config,
+    ) -> Result<Option<Ready>, ProtocolError> {
+        let r = self.inflate_frame_inner(h, kind, start, end, cfg);
+        if r.is_err() {
+            self.msg_buf = Vec::new();
+            if let Some(d) = self.decompressor.as_mut() {
+                d.free();
+            }
+        }
+        r
+    }
+
+    #[cfg(feature = "deflate")]
+    fn inflate_frame_inner(
         &mut self,
         h: &FrameHeader,
         kind: Kind,
@@ -488,7 +508,10 @@ impl Receiver {
         }
         let before = self.msg_buf.len();
         let limit = if streaming {
-            cfg.max_message_size.saturating_sub(self.msg_len) + before
+            // (Saturating: usize::MAX means no limit.)
+            cfg.max_message_size
+                .saturating_sub(self.msg_len)
+                .saturating_add(before)
         } else {
             cfg.max_message_size
         };
@@ -498,10 +521,11 @@ impl Receiver {
             .ok_or(ProtocolError::ReservedBits(crate::frame::RSV1))?;
         dec.inflate(&self.buf[start..end], h.fin, &mut self.msg_buf, limit)
             .map_err(|e| match e {
-                ProtocolError::MessageTooLarge { max, .. } if streaming => {
+                ProtocolError::MessageTooLarge { .. } if streaming => {
                     ProtocolError::MessageTooLarge {
-                        size: (self.msg_len + self.msg_buf.len() - before) as u64,
-                        max: max.min(cfg.max_message_size),
+                        size: (self.msg_len as u64)
+                            .saturating_add((self.msg_buf.len() - before) as u64),
+                        max: cfg.max_message_size,
                     }
                 }
                 e => e,
@@ -521,7 +545,7 @@ impl Receiver {
             self.msg_len = 0;
             return Ok(Some(Ready::Message(kind)));
         }
-        self.msg_len += self.msg_buf.len() - before;
+        self.msg_len = self.msg_len.saturating_add(self.msg_buf.len() - before);
         let mut len = self.msg_buf.len();
         if is_text {
             len = utf8::validate_prefix(&self.msg_buf).map_err(|_| ProtocolError::InvalidUtf8)?;

@@ -12,7 +12,7 @@ use alloc::vec::Vec;
 
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
-use super::ExtensionOffer;
+use super::{parse_extensions, ExtensionOffer};
 use crate::error::{HandshakeError, ProtocolError};
 use crate::frame::Role;
 
@@ -20,13 +20,19 @@ use crate::frame::Role;
 pub const NAME: &str = "permessage-deflate";
 /// The bytes a sync flush ends with, removed from each compressed message (RFC 7692 §7.2.1).
 const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
-/// Inflate at most this much per step, so that a small frame cannot force a huge allocation.
-const STEP: usize = 64 * 1024;
+/// The inflate output grows geometrically up to this capacity; past it, the whole message
+/// limit (plus one byte, to detect an excess) is reserved at once, so that a large message is
+/// never copied by a reallocation and the peak is at most the limit plus this much.
+const SMALL: usize = 256 * 1024;
 
 /// What this end offers or accepts for permessage-deflate.
 ///
 /// The defaults accept any offer with context takeover and 15-bit windows, compress messages
 /// of 64 bytes or more at level 1 (fast), and offer the same as a client.
+///
+/// Every value of every field is accepted: a `level` above 9 is used as 9, and window bits
+/// outside 9–15 are used as the nearest of 9 and 15 (zlib cannot compress raw deflate with
+/// a 256-byte window, so 8 is not offered, asked for, or accepted from an offer).
 ///
 /// ```
 /// let mut config = rfc6455::Config::default();
@@ -37,9 +43,10 @@ const STEP: usize = 64 * 1024;
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DeflateConfig {
-    /// zlib compression level, 0–9. Default 1.
+    /// zlib compression level, 0–9 (larger values mean 9). Default 1.
     pub level: u32,
-    /// Messages shorter than this are sent uncompressed. Default 64.
+    /// Messages shorter than this are sent uncompressed (`usize::MAX`: never compress).
+    /// Default 64.
     pub threshold: usize,
     /// The server resets its compressor after every message. As a server: always agree to
     /// it; as a client: ask for it.
@@ -47,10 +54,10 @@ pub struct DeflateConfig {
     /// The client resets its compressor after every message. As a server: ask for it; as a
     /// client: promise it in the offer.
     pub client_no_context_takeover: bool,
-    /// Largest window (9–15 bits) the server compresses with. As a server: the most this end
+    /// Largest window (9–15 bits; clamped into that range) the server compresses with. As a server: the most this end
     /// uses; as a client: asked of the server when below 15.
     pub server_max_window_bits: u8,
-    /// Largest window (9–15 bits) the client compresses with. As a client: the most this end
+    /// Largest window (9–15 bits; clamped into that range) the client compresses with. As a client: the most this end
     /// uses; as a server: asked of the client when below 15 (if the client allows it).
     pub client_max_window_bits: u8,
 }
@@ -69,6 +76,11 @@ impl Default for DeflateConfig {
 }
 
 /// The parameters both ends agreed on.
+///
+/// Any value is accepted by [`Connection::enable_deflate`](crate::Connection::enable_deflate):
+/// window bits above 15 are used as 15; this end compresses only with 9 bits or more (with
+/// less it sends its messages uncompressed) and always inflates with a window of at least 9
+/// bits (which covers 8).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DeflateParams {
     /// The server resets its compressor after each message.
@@ -83,9 +95,12 @@ pub struct DeflateParams {
 
 impl DeflateParams {
     /// The `Sec-WebSocket-Extensions` response value for these parameters, as a server sends
-    /// it (`client_window_requested`: whether to name `client_max_window_bits`).
-    fn response(&self, client_window_requested: bool) -> String {
-        let server_bits = (self.server_max_window_bits < 15).then_some(self.server_max_window_bits);
+    /// it (`server_window_offered`: whether the offer named `server_max_window_bits`, which
+    /// the response must then name too, RFC 7692 §7.1.2.1; `client_window_requested`:
+    /// whether to name `client_max_window_bits`).
+    fn response(&self, server_window_offered: bool, client_window_requested: bool) -> String {
+        let server_bits = (server_window_offered || self.server_max_window_bits < 15)
+            .then_some(self.server_max_window_bits);
         let client_bits = client_window_requested.then_some(Some(self.client_max_window_bits));
         header_value(
             self.server_no_context_takeover,
@@ -132,12 +147,13 @@ struct Parsed {
     client_max_window_bits: Option<Option<u8>>,
 }
 
+/// A window size: a decimal 8–15 without leading zeros (RFC 7692 §7.1.2).
 fn parse_bits(v: Option<&str>) -> Option<u8> {
-    let v = v?;
-    if v.len() > 2 || !v.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+    match v?.as_bytes() {
+        [b @ b'8'..=b'9'] => Some(b - b'0'),
+        [b'1', b @ b'0'..=b'5'] => Some(10 + b - b'0'),
+        _ => None,
     }
-    v.parse().ok().filter(|b| (8..=15).contains(b))
 }
 
 /// Parses the parameters; `None` for an unknown, repeated or invalid one (RFC 7692 §5, §7).
@@ -161,13 +177,13 @@ fn parse_params(ext: &ExtensionOffer<'_>) -> Option<Parsed> {
                 1
             }
             "server_max_window_bits" => {
-                p.server_max_window_bits = Some(parse_bits(*value)?);
+                p.server_max_window_bits = Some(parse_bits(value.as_deref())?);
                 2
             }
             "client_max_window_bits" => {
                 p.client_max_window_bits = Some(match value {
                     None => None,
-                    v => Some(parse_bits(*v)?),
+                    v => Some(parse_bits(v.as_deref())?),
                 });
                 3
             }
@@ -213,19 +229,18 @@ pub fn negotiate_server(
                 server_max_window_bits: server_bits,
                 client_max_window_bits: client_bits,
             };
-            let response = params.response(name_client_bits);
+            let response = params.response(p.server_max_window_bits.is_some(), name_client_bits);
             Some((params, response))
         })
 }
 
 /// Client side: the offer to send.
 pub fn client_offer(config: &DeflateConfig) -> String {
-    let server_bits =
-        (config.server_max_window_bits < 15).then_some(config.server_max_window_bits.clamp(8, 15));
+    let server = config.server_max_window_bits.clamp(9, 15);
+    let client = config.client_max_window_bits.clamp(9, 15);
+    let server_bits = (server < 15).then_some(server);
     // Without a value, client_max_window_bits tells the server it may limit our window.
-    let client_bits = Some(
-        (config.client_max_window_bits < 15).then_some(config.client_max_window_bits.clamp(8, 15)),
-    );
+    let client_bits = Some((client < 15).then_some(client));
     header_value(
         config.server_no_context_takeover,
         config.client_no_context_takeover,
@@ -234,31 +249,97 @@ pub fn client_offer(config: &DeflateConfig) -> String {
     )
 }
 
-/// Client side: validates the server's answer to [`client_offer`] (RFC 7692 §7.1).
+/// Client side: validates the server's answer to [`client_offer`]`(config)` (RFC 7692 §7.1),
+/// as [`check_response`] does, then applies this end's own limits: the client compresses
+/// with at most `config.client_max_window_bits` and resets its context if
+/// `config.client_no_context_takeover`.
 pub fn accept_response(
     ext: &ExtensionOffer<'_>,
     config: &DeflateConfig,
 ) -> Result<DeflateParams, HandshakeError> {
+    let offer = client_offer(config);
+    let mut offers = Vec::new();
+    // Our own offer always parses.
+    parse_extensions(&offer, &mut offers).map_err(|_| HandshakeError::InvalidExtensionResponse)?;
+    check_response(ext, &offers).map(|p| p.with_client_limits(config))
+}
+
+impl DeflateParams {
+    /// The client's own limits on top of what was agreed: a smaller window or no context
+    /// takeover for what it sends (either is always safe for the receiver).
+    pub(crate) fn with_client_limits(mut self, config: &DeflateConfig) -> Self {
+        self.client_max_window_bits = self
+            .client_max_window_bits
+            .min(config.client_max_window_bits.clamp(9, 15));
+        self.client_no_context_takeover |= config.client_no_context_takeover;
+        self
+    }
+}
+
+/// Checks a `permessage-deflate` response element against the offers that were sent
+/// (`offers`: every element of the request's `Sec-WebSocket-Extensions`; other extensions are
+/// skipped), RFC 7692 §7.1. The answer must have known, unrepeated, valid parameters and fit
+/// one offer: `server_no_context_takeover` if that offer asked for it, `server_max_window_bits`
+/// at most the offered value (15 if the answer omits it), `client_max_window_bits` only if
+/// the offer named it, with a value, at most the offered one. The parameters come from the
+/// first offer the answer fits: the client resets its context if the answer or that offer says
+/// `client_no_context_takeover`, and compresses with the answer's `client_max_window_bits`,
+/// else the offer's, else 15.
+///
+/// ```
+/// use rfc6455::extensions::{deflate::check_response, parse_extensions};
+/// let (mut offers, mut answer) = (Vec::new(), Vec::new());
+/// parse_extensions("permessage-deflate; server_max_window_bits=10", &mut offers).unwrap();
+/// parse_extensions("permessage-deflate; server_max_window_bits=12", &mut answer).unwrap();
+/// assert!(check_response(&answer[0], &offers).is_err()); // 12 > 10
+/// ```
+pub fn check_response(
+    answer: &ExtensionOffer<'_>,
+    offers: &[ExtensionOffer<'_>],
+) -> Result<DeflateParams, HandshakeError> {
     let bad = HandshakeError::InvalidExtensionResponse;
-    let p = parse_params(ext).ok_or(bad.clone())?;
-    let server_bits = p.server_max_window_bits.unwrap_or(15);
-    if config.server_max_window_bits < 15 && server_bits > config.server_max_window_bits {
+    if !answer.name.eq_ignore_ascii_case(NAME) {
         return Err(bad);
     }
-    let client_bits = match p.client_max_window_bits {
-        None => config.client_max_window_bits.clamp(8, 15),
+    let a = parse_params(answer).ok_or(bad.clone())?;
+    // A response's client_max_window_bits must have a value (§7.1.2.2).
+    let answer_client_bits = match a.client_max_window_bits {
         Some(None) => return Err(bad),
-        Some(Some(b)) => b.min(config.client_max_window_bits.clamp(8, 15)),
+        Some(Some(b)) => Some(b),
+        None => None,
     };
-    if config.server_no_context_takeover && !p.server_no_context_takeover {
-        return Err(bad);
+    let server_bits = a.server_max_window_bits.unwrap_or(15);
+    let mut any_offer = false;
+    for offer in offers.iter().filter(|o| o.name.eq_ignore_ascii_case(NAME)) {
+        any_offer = true;
+        let Some(o) = parse_params(offer) else {
+            continue;
+        };
+        if o.server_no_context_takeover && !a.server_no_context_takeover {
+            continue;
+        }
+        if server_bits > o.server_max_window_bits.unwrap_or(15) {
+            continue;
+        }
+        let client_bits = match (answer_client_bits, o.client_max_window_bits) {
+            (Some(_), None) => continue,
+            (Some(b), Some(Some(max))) if b > max => continue,
+            (Some(b), _) => b,
+            (None, Some(Some(hint))) => hint,
+            (None, _) => 15,
+        };
+        return Ok(DeflateParams {
+            server_no_context_takeover: a.server_no_context_takeover,
+            client_no_context_takeover: a.client_no_context_takeover
+                || o.client_no_context_takeover,
+            server_max_window_bits: server_bits,
+            client_max_window_bits: client_bits,
+        });
     }
-    Ok(DeflateParams {
-        server_no_context_takeover: p.server_no_context_takeover,
-        client_no_context_takeover: p.client_no_context_takeover
-            || config.client_no_context_takeover,
-        server_max_window_bits: server_bits,
-        client_max_window_bits: client_bits,
+    Err(if any_offer {
+        bad
+    } else {
+        HandshakeError::ExtensionNotOffered
     })
 }
 
@@ -287,7 +368,7 @@ impl Compressor {
         (bits >= 9).then(|| Self {
             state: None,
             level: config.level.min(9),
-            window_bits: bits,
+            window_bits: bits.min(15),
             no_context_takeover: reset,
             threshold: config.threshold,
         })
@@ -341,6 +422,8 @@ pub(crate) struct Decompressor {
     state: Option<Decompress>,
     window_bits: u8,
     no_context_takeover: bool,
+    /// Compressed bytes arrived for the message in progress.
+    fed: bool,
 }
 
 impl Decompressor {
@@ -358,14 +441,20 @@ impl Decompressor {
         Self {
             state: None,
             // zlib compresses "8 bits" with a 9-bit window; inflating with 9 covers both.
-            window_bits: bits.max(9),
+            window_bits: bits.clamp(9, 15),
             no_context_takeover: reset,
+            fed: false,
         }
     }
 
     /// Inflates `input` (part of a compressed message), appending to `out`, which may not grow
     /// past `limit` bytes: the check runs while inflating, so a bomb is stopped early. With
     /// `fin`, the message's removed tail is fed too and the context reset if agreed.
+    ///
+    /// A message with no compressed bytes at all is empty, and leaves the inflater as it
+    /// was: its sender emitted nothing, so the tail is not appended either (appending it would
+    /// leave the inflater inside a stored block, and the next message would inflate to
+    /// garbage).
     pub(crate) fn inflate(
         &mut self,
         input: &[u8],
@@ -373,8 +462,14 @@ impl Decompressor {
         out: &mut Vec<u8>,
         limit: usize,
     ) -> Result<(), ProtocolError> {
-        self.inflate_part(input, out, limit)?;
+        self.fed |= !input.is_empty();
+        if !input.is_empty() {
+            self.inflate_part(input, out, limit)?;
+        }
         if fin {
+            if !core::mem::take(&mut self.fed) {
+                return Ok(());
+            }
             self.inflate_part(&TAIL, out, limit)?;
             if self.no_context_takeover {
                 if let Some(s) = self.state.as_mut() {
@@ -399,11 +494,10 @@ impl Decompressor {
             if out.len() > limit {
                 return Err(too_big(out.len(), limit));
             }
-            // Start near the likely size; grow by at most STEP per round.
-            let room = (limit + 1 - out.len())
-                .min(STEP)
-                .min(input.len().saturating_mul(4).max(256));
-            let (used, full) = decompress_bounded(state, input, out, room)?;
+            if out.len() == out.capacity() {
+                grow(out, limit, input.len());
+            }
+            let (used, full) = decompress_into(state, input, out)?;
             input = &input[used..];
             if used == 0 && !full && !input.is_empty() {
                 // No progress with input and room left: the stream ended and what follows
@@ -417,6 +511,12 @@ impl Decompressor {
                 return Ok(());
             }
         }
+    }
+
+    /// Drops the zlib state whatever was agreed (the connection failed or closed).
+    pub(crate) fn free(&mut self) {
+        self.state = None;
+        self.fed = false;
     }
 
     /// Drops the zlib state when no context is kept between messages (saves memory).
@@ -434,19 +534,36 @@ fn too_big(size: usize, max: usize) -> ProtocolError {
     }
 }
 
-/// Runs inflate into `out`, giving it at least `room` bytes of spare capacity; returns the
-/// input bytes used and whether the output filled that capacity (more output may be
-/// pending). Writes only into spare capacity, so `out` never grows past what was reserved
-/// here or before.
-fn decompress_bounded(
+/// Makes room in the full `out` for a message limited to `limit` bytes (one more byte
+/// detects an excess): doubling up to [`SMALL`], then the whole `limit + 1` at once, so that
+/// a large message is never copied by a reallocation and the capacity never passes
+/// `limit + 1`. Where that cannot be reserved (an effectively unlimited `limit`), growth stays
+/// geometric, like any `Vec`'s.
+fn grow(out: &mut Vec<u8>, limit: usize, input_len: usize) {
+    let cap = out.capacity();
+    let most = limit.saturating_add(1);
+    let want = if cap < SMALL {
+        cap.saturating_mul(2)
+            .max(input_len.saturating_mul(4))
+            .clamp(256, SMALL)
+    } else {
+        most
+    }
+    .min(most);
+    let len = out.len();
+    if out.try_reserve_exact(want.saturating_sub(len)).is_err() {
+        // At least one byte of room: out.len() <= limit < most here.
+        out.reserve(cap.min(most - len).max(1));
+    }
+}
+
+/// Runs inflate into the spare capacity of `out` (never reallocating it); returns the input
+/// bytes used and whether the output filled that capacity (more output may be pending).
+fn decompress_into(
     state: &mut Decompress,
     input: &[u8],
     out: &mut Vec<u8>,
-    room: usize,
 ) -> Result<(usize, bool), ProtocolError> {
-    if out.capacity() - out.len() < room {
-        out.reserve_exact(room);
-    }
     let before = state.total_in();
     let status = state.decompress_vec(input, out, FlushDecompress::Sync);
     let used = (state.total_in() - before) as usize;
@@ -656,7 +773,7 @@ mod tests {
             ProtocolError::MessageTooLarge { max: 1048576, .. }
         ));
         assert!(
-            out.capacity() <= (1 << 20) + STEP + 1,
+            out.capacity() <= (1 << 20) + 1,
             "grew to {}",
             out.capacity()
         );
@@ -666,5 +783,153 @@ mod tests {
             dec.inflate(&[0xff; 16], true, &mut vec![], 100),
             Err(ProtocolError::InvalidCompressedData)
         );
+    }
+
+    /// RFC 7692 §7.1.2: window bits are a decimal 8–15 without leading zeros (quoted values
+    /// allowed, RFC 6455 §9.1); anything else declines the offer.
+    #[test]
+    fn window_bits_grammar() {
+        for (v, want) in [
+            ("8", Some(8)),
+            ("9", Some(9)),
+            ("10", Some(10)),
+            ("15", Some(15)),
+            ("7", None),
+            ("16", None),
+            ("09", None),
+            ("010", None),
+            ("00", None),
+            ("0", None),
+            ("", None),
+            ("+9", None),
+            ("1O", None),
+        ] {
+            assert_eq!(parse_bits(Some(v)), want, "{v:?}");
+        }
+        let d = DeflateConfig::default();
+        assert!(
+            negotiate_server(&offers("permessage-deflate; server_max_window_bits=09"), &d)
+                .is_none()
+        );
+        assert!(negotiate_server(
+            &offers("permessage-deflate; client_max_window_bits=010"),
+            &d
+        )
+        .is_none());
+        let (p, _) = negotiate_server(
+            &offers("permessage-deflate; server_max_window_bits=\"\\1\\1\""),
+            &d,
+        )
+        .unwrap();
+        assert_eq!(p.server_max_window_bits, 11);
+    }
+
+    /// RFC 7692 §7.1.2.1: the answer names server_max_window_bits whenever the offer did (with
+    /// 15 too); §7.1.2.2: client_max_window_bits without a value is answered with a value only
+    /// when this end wants a smaller window, and never without a value.
+    #[test]
+    fn server_answers_each_parameter() {
+        let d = DeflateConfig::default();
+        let answer =
+            |offer: &str, c: &DeflateConfig| negotiate_server(&offers(offer), c).unwrap().1;
+        assert_eq!(
+            answer("permessage-deflate; server_max_window_bits=15", &d),
+            "permessage-deflate; server_max_window_bits=15"
+        );
+        assert_eq!(
+            answer("permessage-deflate; client_max_window_bits", &d),
+            "permessage-deflate"
+        );
+        let small = DeflateConfig {
+            client_max_window_bits: 10,
+            server_max_window_bits: 12,
+            ..DeflateConfig::default()
+        };
+        assert_eq!(
+            answer("permessage-deflate; client_max_window_bits", &small),
+            "permessage-deflate; server_max_window_bits=12; client_max_window_bits=10"
+        );
+        // Without client_max_window_bits in the offer the server cannot ask for a window.
+        assert_eq!(
+            answer("permessage-deflate", &small),
+            "permessage-deflate; server_max_window_bits=12"
+        );
+        assert_eq!(
+            answer(
+                "permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+                &d
+            ),
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover"
+        );
+        // Every answer is one the client accepts for that offer.
+        for offer in [
+            "permessage-deflate; server_max_window_bits=15",
+            "permessage-deflate; server_max_window_bits=9; client_max_window_bits=12",
+            "permessage-deflate; client_max_window_bits",
+            "permessage-deflate; server_no_context_takeover",
+            "permessage-deflate",
+        ] {
+            for cfg in [&d, &small] {
+                let (p, a) = negotiate_server(&offers(offer), cfg).unwrap();
+                assert_eq!(
+                    check_response(&offers(&a)[0], &offers(offer)),
+                    Ok(p),
+                    "{offer} -> {a}"
+                );
+            }
+        }
+    }
+
+    /// The offer a client builds from any DeflateConfig is one the server side accepts: window
+    /// bits are clamped to 9..=15 (8 would be declined), levels above 9 mean 9.
+    #[test]
+    fn config_at_its_whole_range() {
+        for bits in [0u8, 8, 9, 12, 15, 16, u8::MAX] {
+            let c = DeflateConfig {
+                server_max_window_bits: bits,
+                client_max_window_bits: bits,
+                level: u32::MAX,
+                ..DeflateConfig::default()
+            };
+            let offer = client_offer(&c);
+            let (p, a) = negotiate_server(&offers(&offer), &c).unwrap();
+            let want = bits.clamp(9, 15);
+            assert_eq!(
+                (p.server_max_window_bits, p.client_max_window_bits),
+                (want, want),
+                "{offer}"
+            );
+            assert_eq!(accept_response(&offers(&a)[0], &c), Ok(p), "{a}");
+            let mut comp = Compressor::new(&p, Role::Client, &c).unwrap();
+            assert_eq!(comp.level, 9);
+            let mut out = vec![];
+            comp.compress(&[1; 1000], true, &mut out);
+            let mut dec = Decompressor::new(&p, Role::Server);
+            let mut back = vec![];
+            dec.inflate(&out, true, &mut back, 1000).unwrap();
+            assert_eq!(back, [1; 1000]);
+        }
+    }
+
+    /// Issue #11: a limit of usize::MAX ("no limit") overflowed `limit + 1`.
+    #[test]
+    fn inflate_limit_at_usize_max() {
+        // No context takeover: each message inflates on a fresh decompressor too.
+        let p = params(true, false, 15, 15);
+        let mut comp = Compressor::new(&p, Role::Server, &DeflateConfig::default()).unwrap();
+        let mut dec = Decompressor::new(&p, Role::Client);
+        for size in [0usize, 1, 300_000] {
+            let mut wire = vec![];
+            comp.compress(&vec![7u8; size], true, &mut wire);
+            for limit in [usize::MAX, usize::MAX - 1, size] {
+                let mut out = vec![];
+                let mut d = Decompressor::new(&p, Role::Client);
+                d.inflate(&wire, true, &mut out, limit).unwrap();
+                assert_eq!(out.len(), size);
+            }
+            let mut out = vec![];
+            dec.inflate(&wire, true, &mut out, usize::MAX).unwrap();
+            assert_eq!(out.len(), size);
+        }
     }
 }

@@ -5,6 +5,8 @@
 //! parses that list into [`ExtensionOffer`]s; deciding what to accept is the job of the
 //! extension itself (permessage-deflate, RFC 7692) or of the user.
 
+use alloc::borrow::Cow;
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::error::HandshakeError;
@@ -14,18 +16,20 @@ use crate::error::HandshakeError;
 pub struct ExtensionOffer<'a> {
     /// The extension's name, e.g. `permessage-deflate`.
     pub name: &'a str,
-    /// The parameters in order: name and optional value (quotes removed).
-    pub params: Vec<(&'a str, Option<&'a str>)>,
+    /// The parameters in order: name and optional value. A quoted value is given without its
+    /// quotes and with its quoted-pairs (`\x`) unescaped (RFC 6455 §9.1); it is borrowed
+    /// unless it had to be unescaped.
+    pub params: Vec<(&'a str, Option<Cow<'a, str>>)>,
 }
 
 impl<'a> ExtensionOffer<'a> {
     /// The value of the first parameter called `name` (ASCII case-insensitive): `None` if absent,
     /// `Some(None)` if present without a value.
-    pub fn param(&self, name: &str) -> Option<Option<&'a str>> {
+    pub fn param(&self, name: &str) -> Option<Option<&str>> {
         self.params
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| *v)
+            .map(|(_, v)| v.as_deref())
     }
 }
 
@@ -92,24 +96,50 @@ impl<'a> Cursor<'a> {
         }
         Ok(&self.s[start..self.i])
     }
-    fn value(&mut self) -> Result<&'a str, HandshakeError> {
+    /// A token, or a quoted-string whose value after unescaping is a token (RFC 6455 §9.1).
+    fn value(&mut self) -> Result<Cow<'a, str>, HandshakeError> {
         if self.peek() != Some(b'"') {
-            return self.token();
+            return self.token().map(Cow::Borrowed);
         }
         self.i += 1;
         let start = self.i;
+        let mut unescaped: Option<String> = None;
         while let Some(b) = self.peek() {
             match b {
                 b'"' => {
-                    let v = &self.s[start..self.i];
+                    let raw = &self.s[start..self.i];
                     self.i += 1;
-                    // RFC 6455 §9.1: a quoted value must still be a token.
+                    let v = match unescaped {
+                        Some(u) => Cow::Owned(u),
+                        None => Cow::Borrowed(raw),
+                    };
                     if v.is_empty() || !v.bytes().all(is_tchar) {
                         return Err(HandshakeError::MalformedExtensions);
                     }
                     return Ok(v);
                 }
-                _ => self.i += 1,
+                b'\\' => {
+                    // quoted-pair: the next character stands for itself.
+                    let u = unescaped.get_or_insert_with(|| String::from(&self.s[start..self.i]));
+                    self.i += 1;
+                    match self.peek() {
+                        // Only a token character can survive the token check below.
+                        Some(c) if is_tchar(c) => u.push(char::from(c)),
+                        _ => return Err(HandshakeError::MalformedExtensions),
+                    }
+                    self.i += 1;
+                }
+                _ => {
+                    if let Some(u) = unescaped.as_mut() {
+                        // Anything else is checked as a token character at the end; a
+                        // non-ASCII byte cannot be one, so it is refused here.
+                        if !b.is_ascii() {
+                            return Err(HandshakeError::MalformedExtensions);
+                        }
+                        u.push(char::from(b));
+                    }
+                    self.i += 1;
+                }
             }
         }
         Err(HandshakeError::MalformedExtensions)
@@ -186,9 +216,22 @@ mod tests {
         assert_eq!(v[0].params, vec![("client_max_window_bits", None)]);
         let v = parse("foo;a=1;b=\"x\" , bar ,, baz;c").unwrap();
         assert_eq!(v.len(), 3);
-        assert_eq!(v[0].params, vec![("a", Some("1")), ("b", Some("x"))]);
+        assert_eq!(
+            v[0].params,
+            vec![("a", Some("1".into())), ("b", Some("x".into()))]
+        );
         assert_eq!(v[1].params, vec![]);
         assert_eq!(v[2].param("C"), Some(None));
+    }
+
+    /// RFC 6455 §9.1: a quoted value is unescaped, then must be a token.
+    #[test]
+    fn quoted_values_are_unescaped() {
+        let v = parse("foo; a=\"\\1\\0\"; b=\"1\\5\"; c=\"15\"").unwrap();
+        assert_eq!(v[0].param("a"), Some(Some("10")));
+        assert_eq!(v[0].param("b"), Some(Some("15")));
+        assert_eq!(v[0].param("c"), Some(Some("15")));
+        assert!(matches!(v[0].params[2].1, Some(Cow::Borrowed("15"))));
     }
 
     #[test]
@@ -203,6 +246,13 @@ mod tests {
             "foo bar",
             "; a",
             "foo;a=1 2",
+            // Quoted values must be tokens once unescaped (RFC 6455 §9.1).
+            "foo;a=\"\"",
+            "foo;a=\"a\\\"b\"",
+            "foo;a=\"a\\ b\"",
+            "foo;a=\"1\\",
+            "foo;a=\"é\"",
+            "foo;a=\"\\1é\"",
         ] {
             assert_eq!(parse(s), Err(HandshakeError::MalformedExtensions), "{s:?}");
         }
