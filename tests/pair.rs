@@ -16,7 +16,13 @@ use proptest::prelude::*;
 /// A config: all defaults, or every field drawn from its table of extremes.
 fn cfg() -> impl Strategy<Value = Cfg> {
     let any_cfg = (
-        (any::<u8>(), any::<u8>(), any::<u8>(), any::<u8>(), any::<u8>()),
+        (
+            any::<u8>(),
+            any::<u8>(),
+            any::<u8>(),
+            any::<u8>(),
+            any::<u8>(),
+        ),
         (any::<bool>(), any::<bool>()),
         (any::<u8>(), any::<u8>(), any::<u8>(), any::<u8>()),
         (any::<u8>(), any::<u8>(), any::<u8>()),
@@ -57,16 +63,18 @@ fn timer_cfg() -> impl Strategy<Value = Cfg> {
         any::<bool>(),
         any::<u8>(),
     )
-        .prop_map(|(idle, pong, close, hs, no_auto_pong, streaming, deflate)| Cfg {
-            idle_ping: idle,
-            pong_timeout: pong,
-            close_timeout: close,
-            handshake_timeout: hs,
-            no_auto_pong,
-            streaming,
-            deflate: deflate % 2,
-            ..Cfg::default()
-        })
+        .prop_map(
+            |(idle, pong, close, hs, no_auto_pong, streaming, deflate)| Cfg {
+                idle_ping: idle,
+                pong_timeout: pong,
+                close_timeout: close,
+                handshake_timeout: hs,
+                no_auto_pong,
+                streaming,
+                deflate: deflate % 2,
+                ..Cfg::default()
+            },
+        )
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -107,7 +115,7 @@ fn plan<S: Strategy<Value = Cfg>>(cfg: fn() -> S, ops: usize) -> impl Strategy<V
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
 
     /// Any config, any interleaving: every invariant of the model holds.
     #[test]
@@ -168,4 +176,145 @@ fn plan_bytes_roundtrip() {
     assert!(out.strict);
     assert_eq!(out.client_close, Some((1000, true)));
     assert_eq!(out.server_close, Some((1000, true)));
+}
+
+/// The smallest plans that hit the defects of issue #11 on 9f0141a, one per defect; each must
+/// run clean once fixed. (Also kept as fuzz seeds in `fuzz/seeds/pair/`.)
+fn issue_11_plan(defect: u8) -> Plan {
+    let d = Cfg::default;
+    let (client, server, mode, ops) = match defect {
+        // (1) A close long after the last handle_timeout: the close timer is dated from
+        // that stale time and the next handle_timeout aborts (1006 on the closer).
+        1 => (
+            d(),
+            d(),
+            0,
+            vec![
+                Op::Settle,
+                Op::Jump {
+                    who: 2,
+                    amount: 3,
+                    lazy: false,
+                },
+            ],
+        ),
+        // (2) advance_output(usize::MAX) after a partial write overflows out_pos + n.
+        2 => (
+            d(),
+            d(),
+            0,
+            vec![
+                Op::Write {
+                    side: false,
+                    amount: 2,
+                },
+                Op::Write {
+                    side: false,
+                    amount: 6,
+                },
+            ],
+        ),
+        // (3a) max_message_size = usize::MAX overflows in inflate.
+        3 => (
+            d(),
+            Cfg {
+                max_message: 8,
+                ..d()
+            },
+            2,
+            vec![Op::Send {
+                side: false,
+                kind: 0,
+                size: 4,
+                fill: 0,
+            }],
+        ),
+        // (3b) max_frame_size = usize::MAX breaks the server handshake (the early-data bound,
+        // checked while the request waits for accept).
+        30 => (
+            d(),
+            Cfg {
+                max_frame: 8,
+                ..d()
+            },
+            1,
+            vec![],
+        ),
+        // (4) Duration::MAX timeouts overflow in poll_timeout / handle_timeout (on a clock
+        // whose epoch is not zero: mode bits 4-5 = 1 s).
+        4 => (
+            Cfg {
+                idle_ping: 7,
+                ..d()
+            },
+            d(),
+            0x10,
+            vec![],
+        ),
+        // (5) After the handshake timeout fired (Closed), accept() returned Ok and reopened.
+        5 => (
+            d(),
+            Cfg {
+                handshake_timeout: 3,
+                ..d()
+            },
+            1,
+            vec![
+                Op::Write {
+                    side: false,
+                    amount: 6,
+                },
+                Op::Deliver {
+                    side: false,
+                    amount: 5,
+                    into: false,
+                },
+                Op::Jump {
+                    who: 1,
+                    amount: 0,
+                    lazy: false,
+                },
+            ],
+        ),
+        _ => unreachable!(),
+    };
+    Plan {
+        client,
+        server,
+        mode,
+        seed: 0,
+        ops,
+    }
+}
+
+#[test]
+fn issue_11_stale_close_timer() {
+    let out = pair::run(&issue_11_plan(1));
+    assert!(out.strict);
+}
+
+#[test]
+fn issue_11_advance_output_huge_after_partial_write() {
+    pair::run(&issue_11_plan(2));
+}
+
+#[test]
+fn issue_11_max_message_size_usize_max_with_deflate() {
+    pair::run(&issue_11_plan(3));
+}
+
+#[test]
+fn issue_11_max_frame_size_usize_max_handshake() {
+    let out = pair::run(&issue_11_plan(30));
+    assert!(out.strict);
+}
+
+#[test]
+fn issue_11_duration_max_keepalive() {
+    pair::run(&issue_11_plan(4));
+}
+
+#[test]
+fn issue_11_accept_after_handshake_timeout() {
+    pair::run(&issue_11_plan(5));
 }

@@ -1,6 +1,11 @@
 //! Shared harness code for the fuzz targets: chunking, frame splitting, and the structured
 //! connection driver with its invariants.
 
+/// The two-peer model, shared with the proptests in `tests/pair.rs` (one file, included
+/// here: the tests cannot depend on this crate).
+#[path = "../../tests/common/pair.rs"]
+pub mod pair;
+
 use arbitrary::Arbitrary;
 use rand::SeedableRng;
 use rfc6455::handshake::{AcceptOptions, ClientOptions, Request, WsUrl};
