@@ -130,7 +130,7 @@ pub struct Cfg {
     pub cbits: u8,
 }
 
-const CFG_BYTES: usize = 18;
+const CFG_BYTES: usize = Cfg::BYTES;
 
 fn lim(i: u8, default: usize) -> usize {
     LIMITS[usize::from(i) % LIMITS.len()].unwrap_or(default)
@@ -141,6 +141,9 @@ fn dur(i: u8, default: Option<Duration>) -> Option<Duration> {
 }
 
 impl Cfg {
+    /// The length of a config in a plan's bytes.
+    pub const BYTES: usize = 18;
+
     pub fn config(&self) -> Config {
         let d = Config::default();
         let mut c = Config::default();
@@ -199,7 +202,8 @@ impl Cfg {
         ]);
     }
 
-    fn from_bytes(b: &[u8]) -> Self {
+    /// A config from (up to) [`Cfg::BYTES`] bytes; missing bytes are 0 (the defaults).
+    pub fn from_bytes(b: &[u8]) -> Self {
         let g = |i: usize| b.get(i).copied().unwrap_or(0);
         Self {
             max_frame: g(0),
@@ -1296,6 +1300,7 @@ impl Pair {
         self.check_end()
     }
 
+    #[allow(clippy::needless_range_loop)] // `to` indexes peers and violations alike
     fn check_end(&mut self) -> Outcome {
         // Limits: what each side received against its limits.
         let mut violation = [None, None];
