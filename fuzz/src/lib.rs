@@ -1,6 +1,11 @@
 //! Shared harness code for the fuzz targets: chunking, frame splitting, and the structured
 //! connection driver with its invariants.
 
+/// The two-peer model, shared with the proptests in `tests/pair.rs` (one file, included
+/// here: the tests cannot depend on this crate).
+#[path = "../../tests/common/pair.rs"]
+pub mod pair;
+
 use arbitrary::Arbitrary;
 use rand::SeedableRng;
 use rfc6455::handshake::{AcceptOptions, ClientOptions, Request, WsUrl};
@@ -95,8 +100,16 @@ pub enum Op {
     Close(u16, String),
     /// Acknowledge up to this many output bytes.
     Write(u16),
+    /// Acknowledge `pair::WRITES[i]` bytes: 0, a few, `usize::MAX`, `usize::MAX - 1`, or
+    /// `take_output`.
+    WriteAny(u8),
     /// Advance the clock by this many milliseconds and run timers.
     Tick(u16),
+    /// Jump the clock by `pair::JUMPS[i]` (up to `Duration::MAX`); run timers unless `lazy`
+    /// (a driver busy elsewhere, that looks at its timers late).
+    Jump(u8, bool),
+    /// Sleep until `poll_timeout()`'s deadline, then run timers.
+    Sleep,
     Eof,
     Shrink,
     /// (Server) Accept a pending request, choosing its first offered subprotocol.
@@ -114,6 +127,10 @@ pub struct Session {
     pub streaming: bool,
     pub auto_pong: bool,
     pub idle_ping_ms: Option<u16>,
+    /// Every `Config` field from its extremes (`pair::Cfg`), replacing the fields above.
+    pub extremes: Option<[u8; pair::Cfg::BYTES]>,
+    /// Where the clock starts, in `pair::EPOCHS`.
+    pub epoch: u8,
     /// permessage-deflate parameters for a connection that starts open.
     pub deflate: Option<(bool, bool, u8, u8)>,
     pub seed: u64,
@@ -241,9 +258,19 @@ pub fn run_session(role: Role, session: Session) {
     config.idle_ping = session
         .idle_ping_ms
         .map(|ms| std::time::Duration::from_millis(u64::from(ms) + 1));
-    let limit = config.max_frame_size + 14 + config.max_message_size;
+    if let Some(b) = session.extremes {
+        config = pair::Cfg::from_bytes(&b).config();
+    }
+    let limit = config
+        .max_frame_size
+        .saturating_add(14)
+        .saturating_add(config.max_message_size);
 
-    let start = session.start % 3;
+    let mut start = session.start % 3;
+    if start == 1 && (config.max_handshake_size < 1024 || config.max_headers < 16) {
+        // Limits this small refuse even a valid handshake: fuzz the handshake bytes instead.
+        start = 2;
+    }
     let mut conn = match (role, start) {
         (_, 0) => Connection::open_with_rng(role, config.clone(), rng(session.seed)),
         (Role::Server, _) => Connection::server(config.clone()),
@@ -302,18 +329,29 @@ pub fn run_session(role: Role, session: Session) {
         assert_eq!(conn.state(), State::Open);
     }
 
-    let mut now_ms: u64 = 0;
+    let mut now = pair::EPOCHS[usize::from(session.epoch) % pair::EPOCHS.len()];
+    let mut lazy = false;
+    let mut last_read;
+    let mut held = 0usize;
     let mut last_state = conn.state();
     let mut closed_by_error = false;
     for op in session.ops {
+        let before = conn.pending_output().to_vec();
+        let mut acked: Option<usize> = None;
+        let state_before = conn.state();
+        last_read = 0;
         match op {
-            Op::Receive(bytes) => conn.receive(&bytes),
+            Op::Receive(bytes) => {
+                last_read = bytes.len();
+                conn.receive(&bytes)
+            }
             Op::ReceiveInto(bytes, room) => {
                 let n = conn.receive_into(usize::from(room), |buf| {
                     buf.extend_from_slice(&bytes);
                     bytes.len()
                 });
                 assert_eq!(n, bytes.len());
+                last_read = bytes.len();
             }
             Op::ReceiveFrame {
                 fin,
@@ -344,15 +382,46 @@ pub fn run_session(role: Role, session: Session) {
                 let n = usize::from(n).min(conn.buffered_amount());
                 wire.bytes.extend_from_slice(&conn.pending_output()[..n]);
                 conn.advance_output(n);
+                acked = Some(n);
             }
+            Op::WriteAny(i) => match pair::WRITES[usize::from(i) % pair::WRITES.len()] {
+                Some(n) => {
+                    let k = n.min(before.len());
+                    wire.bytes.extend_from_slice(&before[..k]);
+                    conn.advance_output(n);
+                    acked = Some(k);
+                }
+                None => {
+                    let mut v = vec![];
+                    conn.take_output(&mut v);
+                    assert_eq!(v, before, "take_output moved other bytes");
+                    wire.bytes.extend_from_slice(&v);
+                    acked = Some(v.len());
+                }
+            },
             Op::Tick(ms) => {
-                now_ms += u64::from(ms);
-                conn.handle_timeout(std::time::Duration::from_millis(now_ms));
+                now = now.saturating_add(std::time::Duration::from_millis(u64::from(ms)));
+                conn.handle_timeout(now);
+            }
+            Op::Jump(i, l) => {
+                now = now.saturating_add(pair::JUMPS[usize::from(i) % pair::JUMPS.len()]);
+                lazy = l;
+            }
+            Op::Sleep => {
+                if let Some(d) = conn.poll_timeout() {
+                    now = now.max(d);
+                    conn.handle_timeout(now);
+                }
             }
             Op::Eof => conn.receive_eof(),
             Op::Shrink => conn.shrink_buffers(),
             Op::Accept => {
                 if conn.accept(&AcceptOptions::new()).is_ok() {
+                    assert_eq!(
+                        state_before,
+                        State::Connecting,
+                        "accept() succeeded when not Connecting"
+                    );
                     assert_eq!(conn.state(), State::Open);
                 }
             }
@@ -400,6 +469,27 @@ pub fn run_session(role: Role, session: Session) {
                 }
             }
         }
+        // Output only grows at its end, and shrinks only by what was acknowledged.
+        let after = conn.pending_output();
+        match acked {
+            Some(k) => assert!(
+                after == &before[k..],
+                "after acknowledging {k} of {} bytes, {} pending: written bytes sent again or skipped",
+                before.len(),
+                after.len()
+            ),
+            None => assert!(after.starts_with(&before), "output not append-only"),
+        }
+        // A driver following poll_timeout (unless busy): handle_timeout when due.
+        if !lazy {
+            for _ in 0..64 {
+                match conn.poll_timeout() {
+                    Some(d) if d <= now => conn.handle_timeout(now),
+                    _ => break,
+                }
+            }
+        }
+        lazy = false;
         let state = conn.state();
         assert!(
             state >= last_state,
@@ -407,11 +497,17 @@ pub fn run_session(role: Role, session: Session) {
         );
         last_state = state;
         assert!(
-            conn.buffered_input() <= limit + REQUEST.len() * 64,
+            conn.buffered_input()
+                <= limit
+                    .saturating_add(REQUEST.len() * 64)
+                    .saturating_add(last_read)
+                    // A closed connection keeps what it held, without growing.
+                    .max(if state == State::Closed { held } else { 0 }),
             "input buffer {} over {}",
             conn.buffered_input(),
             limit
         );
+        held = conn.buffered_input();
         wire.check();
     }
     wire.bytes.extend_from_slice(conn.pending_output());
