@@ -48,7 +48,9 @@ fuzz_target!(|input: (Vec<u8>, &[u8])| {
             assert!(visible(r.host()) && visible(r.target()));
             assert!(r.origin().is_none_or(visible));
             assert!(r.path().starts_with('/') && !r.target().contains('#'));
-            assert!(r.protocols().all(|p| visible(p) && !p.contains([',', ';', '"'])));
+            assert!(r
+                .protocols()
+                .all(|p| visible(p) && !p.contains([',', ';', '"'])));
         }
         (Err(_), Some(Err(Error::Handshake(e)))) => {
             // The connection queued the error response and closed.
@@ -59,7 +61,10 @@ fuzz_target!(|input: (Vec<u8>, &[u8])| {
             let (head, body) = out.split_once("\r\n\r\n").expect("a complete head");
             assert!(head.contains(&format!("\r\nContent-Length: {}\r\n", body.len())));
             assert_eq!(head.contains("\r\nAllow: GET\r\n"), status == 405);
-            assert_eq!(head.contains("\r\nSec-WebSocket-Version: 13\r\n"), status == 426);
+            assert_eq!(
+                head.contains("\r\nSec-WebSocket-Version: 13\r\n"),
+                status == 426
+            );
         }
         other => panic!("whole and chunked disagree: {other:?}"),
     }

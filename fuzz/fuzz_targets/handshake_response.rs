@@ -72,7 +72,9 @@ fuzz_target!(|input: (bool, u64, Vec<u8>, &[u8])| {
             if let rfc6455::HandshakeError::UnexpectedStatus(r) = e {
                 // Interim responses are skipped, a 101 is not unexpected.
                 assert!(r.status() >= 200, "{}", r.status());
-                assert!(r.location().is_none_or(|l| l.bytes().all(|b| b.is_ascii_graphic())));
+                assert!(r
+                    .location()
+                    .is_none_or(|l| l.bytes().all(|b| b.is_ascii_graphic())));
             }
         }
         other => panic!("whole and chunked disagree: {other:?}"),
