@@ -1208,7 +1208,7 @@ impl Pair {
                 while !self.peers[i].pipe.is_empty() {
                     k += 1;
                     let n = [usize::MAX, 5, 70000][k % 3];
-                    self.deliver(i, n, k % 2 == 0);
+                    self.deliver(i, n, k & 1 == 0);
                 }
             }
         }
