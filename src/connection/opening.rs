@@ -310,15 +310,9 @@ fn hand_deflate(
         // Not a permessage-deflate answer this end could act on; sent as written.
         return Ok(None);
     }
-    let mut chosen = elements
-        .iter()
-        .filter(|e| e.name.eq_ignore_ascii_case(deflate::NAME));
-    let Some(ext) = chosen.next() else {
+    let Some(ext) = the_deflate_answer(&elements)? else {
         return Ok(None);
     };
-    if chosen.next().is_some() {
-        return Err(HandshakeError::InvalidExtensionResponse);
-    }
     // The pending request is still in the buffer; it parsed before.
     match Request::parse(head, cfg) {
         Ok(crate::Status::Complete(req)) => deflate::check_response(ext, req.extensions())
@@ -326,6 +320,23 @@ fn hand_deflate(
             .map_err(|_| HandshakeError::InvalidExtensionResponse),
         _ => Err(HandshakeError::InvalidExtensionResponse),
     }
+}
+
+/// The permessage-deflate element of an answer, if any: one element per negotiation
+/// (RFC 7692 §5), so a second one is an error.
+#[cfg(feature = "deflate")]
+fn the_deflate_answer<'e, 'a>(
+    elements: &'e [crate::extensions::ExtensionOffer<'a>],
+) -> Result<Option<&'e crate::extensions::ExtensionOffer<'a>>, HandshakeError> {
+    let mut chosen = elements.iter().filter(|e| {
+        e.name
+            .eq_ignore_ascii_case(crate::extensions::deflate::NAME)
+    });
+    let first = chosen.next();
+    if chosen.next().is_some() {
+        return Err(HandshakeError::InvalidExtensionResponse);
+    }
+    Ok(first)
 }
 
 /// Client: the permessage-deflate parameters the server's response agrees to, if any. The
@@ -339,16 +350,9 @@ fn client_deflate(
     cfg: &Config,
 ) -> Result<Option<crate::extensions::deflate::DeflateParams>, HandshakeError> {
     use crate::extensions::{deflate, parse_extensions};
-    let mut chosen = extensions
-        .iter()
-        .filter(|e| e.name.eq_ignore_ascii_case(deflate::NAME));
-    let Some(ext) = chosen.next() else {
+    let Some(ext) = the_deflate_answer(extensions)? else {
         return Ok(None);
     };
-    // One element per negotiation (RFC 7692 §5).
-    if chosen.next().is_some() {
-        return Err(HandshakeError::InvalidExtensionResponse);
-    }
     let mut offers = alloc::vec::Vec::new();
     for element in offered {
         // An element that does not parse was not a usable offer (nothing to match).

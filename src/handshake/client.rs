@@ -5,9 +5,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::{
-    check_headers, convert_headers, extension_list_len, find_header, headers_have_token,
-    is_ipv6_literal, is_reg_name, is_token, is_visible_ascii, map_httparse, write_header,
-    write_headers, Header, HEADER_CAP,
+    check_headers, convert_headers, extension_list_len, find_header, head_end, headers_have_token,
+    is_ipv6_literal, is_reg_name, is_token, is_visible_ascii, write_header, write_headers, Header,
+    HEADER_CAP,
 };
 use crate::config::Config;
 use crate::error::HandshakeError;
@@ -419,16 +419,8 @@ pub fn parse_response<'a>(
     let (head_len, code, headers) = loop {
         let mut resp = httparse::Response::new(&mut storage[..max_headers]);
         let rest = &buf[skipped..];
-        let n = match resp.parse(rest) {
-            Ok(httparse::Status::Complete(n)) => n,
-            Ok(httparse::Status::Partial) => {
-                return if buf.len() > config.max_handshake_size {
-                    Err(HandshakeError::HeadTooLarge(config.max_handshake_size))
-                } else {
-                    Ok(Status::Partial)
-                };
-            }
-            Err(e) => return Err(map_httparse(e, max_headers)),
+        let Some(n) = head_end(resp.parse(rest), buf.len(), config, max_headers)? else {
+            return Ok(Status::Partial);
         };
         let head_len = skipped + n;
         if head_len > config.max_handshake_size {

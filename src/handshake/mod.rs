@@ -104,6 +104,25 @@ fn convert_headers<'a>(parsed: &[httparse::Header<'a>]) -> Vec<Header<'a>> {
         .collect()
 }
 
+/// httparse's verdict on a head, with the size limit applied: the head's length once it is
+/// complete; `Ok(None)` while more bytes may complete it; an error for a malformed head, or
+/// one (complete or not) over `max_handshake_size`. `buf_len` counts the bytes looked at
+/// (including skipped interim responses).
+fn head_end(
+    parsed: Result<httparse::Status<usize>, httparse::Error>,
+    buf_len: usize,
+    config: &crate::Config,
+    max_headers: usize,
+) -> Result<Option<usize>, HandshakeError> {
+    let too_large = HandshakeError::HeadTooLarge(config.max_handshake_size);
+    match parsed {
+        Ok(httparse::Status::Complete(n)) => Ok(Some(n)),
+        Ok(httparse::Status::Partial) if buf_len > config.max_handshake_size => Err(too_large),
+        Ok(httparse::Status::Partial) => Ok(None),
+        Err(e) => Err(map_httparse(e, max_headers)),
+    }
+}
+
 fn map_httparse(e: httparse::Error, max_headers: usize) -> HandshakeError {
     match e {
         httparse::Error::TooManyHeaders => HandshakeError::TooManyHeaders(max_headers),

@@ -7,8 +7,8 @@ use core::mem::MaybeUninit;
 
 use super::{
     accept_key, check_headers, convert_headers, extension_list_len, find_header, has_token,
-    header_list, is_host_port, is_token, is_token_list, is_visible_ascii, map_httparse,
-    write_header, write_headers, Header, HEADER_CAP,
+    head_end, header_list, is_host_port, is_token, is_token_list, is_visible_ascii, write_header,
+    write_headers, Header, HEADER_CAP,
 };
 use crate::config::Config;
 use crate::error::HandshakeError;
@@ -53,16 +53,9 @@ impl<'a> Request<'a> {
         // Uninitialized header slots: httparse fills only what it parses (no 8 KiB memset).
         let mut storage = [const { MaybeUninit::<httparse::Header<'a>>::uninit() }; HEADER_CAP];
         let mut req = httparse::Request::new(&mut []);
-        let head_len = match req.parse_with_uninit_headers(buf, &mut storage[..max_headers]) {
-            Ok(httparse::Status::Complete(n)) => n,
-            Ok(httparse::Status::Partial) => {
-                return if buf.len() > config.max_handshake_size {
-                    Err(HandshakeError::HeadTooLarge(config.max_handshake_size))
-                } else {
-                    Ok(Status::Partial)
-                };
-            }
-            Err(e) => return Err(map_httparse(e, max_headers)),
+        let parsed = req.parse_with_uninit_headers(buf, &mut storage[..max_headers]);
+        let Some(head_len) = head_end(parsed, buf.len(), config, max_headers)? else {
+            return Ok(Status::Partial);
         };
         if head_len > config.max_handshake_size {
             return Err(HandshakeError::HeadTooLarge(config.max_handshake_size));
