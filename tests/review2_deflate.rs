@@ -31,7 +31,8 @@ fn zlib_message(c: &mut Compress, pieces: &[&[u8]]) -> Vec<u8> {
         loop {
             out.reserve(input.len() + 1024);
             let before = c.total_in();
-            c.compress_vec(input, &mut out, FlushCompress::Sync).unwrap();
+            c.compress_vec(input, &mut out, FlushCompress::Sync)
+                .unwrap();
             input = &input[(c.total_in() - before) as usize..];
             if input.is_empty() && out.len() < out.capacity() {
                 break;
@@ -45,7 +46,9 @@ fn zlib_message(c: &mut Compress, pieces: &[&[u8]]) -> Vec<u8> {
 
 fn sample(n: usize, seed: u32) -> Vec<u8> {
     // Compressible but not trivial: words from a small vocabulary, picked by an LCG.
-    let words: [&[u8]; 8] = [b"alpha ", b"beta ", b"gamma ", b"delta ", b"eps ", b"zeta ", b"eta ", b"theta "];
+    let words: [&[u8]; 8] = [
+        b"alpha ", b"beta ", b"gamma ", b"delta ", b"eps ", b"zeta ", b"eta ", b"theta ",
+    ];
     let mut x = seed;
     let mut out = Vec::with_capacity(n + 8);
     while out.len() < n {
@@ -148,11 +151,17 @@ fn empty_first_compressed_fragment() {
     let mut wire = raw_frame(false, 0b100, 1, MASK, &[]);
     wire.extend(raw_frame(false, 0, 0, MASK, &payload[..3]));
     wire.extend(raw_frame(true, 0, 0, MASK, &payload[3..]));
-    assert_eq!(feed(&mut s, &wire), vec![Ev::Text("hello hello hello".into())]);
+    assert_eq!(
+        feed(&mut s, &wire),
+        vec![Ev::Text("hello hello hello".into())]
+    );
     // And the context goes on.
     let payload = zlib_message(&mut z, &[b"hello hello hello"]);
     let wire = raw_frame(true, 0b100, 1, MASK, &payload);
-    assert_eq!(feed(&mut s, &wire), vec![Ev::Text("hello hello hello".into())]);
+    assert_eq!(
+        feed(&mut s, &wire),
+        vec![Ev::Text("hello hello hello".into())]
+    );
 }
 
 /// `Delivery::Streaming` promises: "Memory stays bounded by what one read delivers, whatever
@@ -219,18 +228,30 @@ fn hand_written_offers_round_trip() {
                 ccfg.deflate = None;
             }
             let url = WsUrl::parse("ws://127.0.0.1/").unwrap();
-            let mut c = Connection::client(&url, ClientOptions::new().extension(offer), ccfg).unwrap();
+            let mut c =
+                Connection::client(&url, ClientOptions::new().extension(offer), ccfg).unwrap();
             let mut s = Connection::server(Config::default());
-            assert!(matches!(feed(&mut s, &output(&mut c)).as_slice(), [Ev::Request(_)]));
+            assert!(matches!(
+                feed(&mut s, &output(&mut c)).as_slice(),
+                [Ev::Request(_)]
+            ));
             s.accept(&AcceptOptions::new()).unwrap();
             let resp = output(&mut s);
             assert_eq!(feed(&mut c, &resp), vec![Ev::Open(None)], "{offer}");
             for i in 0..3 {
                 let text = format!("{i} {}", "abcabcabc ".repeat(200));
                 c.send_text(&text).unwrap();
-                assert_eq!(feed(&mut s, &output(&mut c)), vec![Ev::Text(text.clone())], "{offer}");
+                assert_eq!(
+                    feed(&mut s, &output(&mut c)),
+                    vec![Ev::Text(text.clone())],
+                    "{offer}"
+                );
                 s.send_text(&text).unwrap();
-                assert_eq!(feed(&mut c, &output(&mut s)), vec![Ev::Text(text)], "{offer}");
+                assert_eq!(
+                    feed(&mut c, &output(&mut s)),
+                    vec![Ev::Text(text)],
+                    "{offer}"
+                );
             }
         }
     }
