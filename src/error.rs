@@ -165,8 +165,9 @@ pub enum HandshakeError {
     #[error("status {0} cannot refuse an upgrade")]
     InvalidRejectStatus(u16),
     /// A refusal lacks the header its status needs: `WWW-Authenticate` for 401,
-    /// `Proxy-Authenticate` for 407, `Location` for 301, 302, 303, 307 and 308.
-    #[error("a {0} response needs a {1} header")]
+    /// `Proxy-Authenticate` for 407, `Location` for 301, 302, 303, 307 and 308: exactly one,
+    /// not empty (a `Location` of visible ASCII).
+    #[error("a {0} response needs one non-empty {1} header")]
     MissingResponseHeader(u16, &'static str),
     /// The request target is not in origin form (`/path?query`) or absolute form
     /// (`ws://host/path`), contains a fragment or bytes outside visible ASCII, or its

@@ -6,8 +6,8 @@ use alloc::vec::Vec;
 
 use super::{
     check_headers, convert_headers, extension_list_len, find_header, head_end, headers_have_token,
-    is_ipv6_literal, is_reg_name, is_token, is_visible_ascii, write_header, write_headers, Header,
-    HEADER_CAP,
+    is_ipv6_literal, is_reg_name, is_token, is_valid_key, is_visible_ascii, write_header,
+    write_headers, Header, HEADER_CAP,
 };
 use crate::config::Config;
 use crate::error::HandshakeError;
@@ -317,12 +317,8 @@ impl ClientOptions {
         out: &mut Vec<u8>,
     ) -> Result<(), HandshakeError> {
         self.check()?;
-        // A key is base64 of 16 bytes: 24 characters of the base64 alphabet.
-        if key.len() != 24
-            || !key
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b))
-        {
+        // A key is base64 of exactly 16 bytes, as the server checks it.
+        if !is_valid_key(key.as_bytes()) {
             return Err(HandshakeError::InvalidKey);
         }
         out.extend_from_slice(b"GET ");
@@ -472,6 +468,10 @@ pub fn parse_response<'a>(
             .filter(|h| h.name.eq_ignore_ascii_case("sec-websocket-protocol"));
         match (chosen.next(), chosen.next()) {
             (None, _) => None,
+            // A subprotocol is a token (RFC 6455 §11.3.4), whatever the options hold.
+            (Some(h), None) if !is_token(h.value) => {
+                return Err(HandshakeError::ProtocolNotOffered)
+            }
             (Some(h), None) => match options.protocols.iter().find(|o| o.as_bytes() == h.value) {
                 // The offered protocols are tokens: ASCII.
                 Some(_) => Some(

@@ -237,10 +237,18 @@ pub(crate) fn is_reg_name(s: &[u8]) -> bool {
 /// The inside of an RFC 3986 `IP-literal` as this crate accepts it: an IPv6 address (hex
 /// digits, `:` and `.` for an embedded IPv4 address).
 pub(crate) fn is_ipv6_literal(s: &[u8]) -> bool {
-    !s.is_empty()
-        && s.contains(&b':')
-        && s.iter()
-            .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+    core::str::from_utf8(s).is_ok_and(|s| s.parse::<core::net::Ipv6Addr>().is_ok())
+}
+
+/// Whether `key` is a valid `Sec-WebSocket-Key`: base64 (canonical, padded) of exactly 16
+/// bytes (RFC 6455 §4.1, item 7).
+pub(crate) fn is_valid_key(key: &[u8]) -> bool {
+    let mut decoded = [0u8; 18];
+    key.len() == 24
+        && matches!(
+            base64::engine::general_purpose::STANDARD.decode_slice(key, &mut decoded),
+            Ok(16)
+        )
 }
 
 /// RFC 7230 §5.4 `Host = uri-host [ ":" port ]`, with a non-empty host.

@@ -2,13 +2,12 @@
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use base64::Engine as _;
 use core::mem::MaybeUninit;
 
 use super::{
     accept_key, check_headers, convert_headers, extension_list_len, find_header, has_token,
-    head_end, header_list, is_host_port, is_token, is_token_list, is_visible_ascii, write_header,
-    write_headers, Header, HEADER_CAP,
+    head_end, header_list, is_host_port, is_token, is_token_list, is_valid_key, is_visible_ascii,
+    write_header, write_headers, Header, HEADER_CAP,
 };
 use crate::config::Config;
 use crate::error::HandshakeError;
@@ -146,14 +145,9 @@ impl<'a> Request<'a> {
             return Err(HandshakeError::UnsupportedVersion);
         }
         let key = match key {
-            Some(k) if keys == 1 && k.len() == 24 => k,
+            Some(k) if keys == 1 && is_valid_key(k) => k,
             _ => return Err(HandshakeError::InvalidKey),
         };
-        let mut decoded = [0u8; 18];
-        match base64::engine::general_purpose::STANDARD.decode_slice(key, &mut decoded) {
-            Ok(16) => {}
-            _ => return Err(HandshakeError::InvalidKey),
-        }
         // Base64 is ASCII, so this cannot fail once decoding succeeded.
         let key = core::str::from_utf8(key).map_err(|_| HandshakeError::InvalidKey)?;
         let mut extensions = Vec::new();
@@ -481,7 +475,17 @@ pub fn write_reject_response(
     };
     let has = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
     if let Some(name) = needed {
-        if !has(name) {
+        // Exactly one, and not empty: a challenge (RFC 7235 §4.1) or a URI reference
+        // (RFC 7231 §7.1.2, visible ASCII) is never empty, and two Locations leave a client
+        // nowhere to go.
+        let mut values = headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name));
+        let ok = match (values.next(), values.next()) {
+            (Some((_, v)), None) => {
+                !v.is_empty() && (name != "Location" || is_visible_ascii(v.as_bytes()))
+            }
+            _ => false,
+        };
+        if !ok {
             return Err(HandshakeError::MissingResponseHeader(status, name));
         }
     }
