@@ -769,3 +769,23 @@ fn chosen_protocol_is_one_offered_and_only_one() {
         );
     }
 }
+
+#[test]
+fn status_codes_outside_the_http_classes_are_malformed() {
+    // Found by the handshake_response fuzzer: "022" parsed as an UnexpectedStatus(22).
+    for code in ["000", "022", "099", "600", "999"] {
+        let raw = format!("HTTP/1.1 {code} X\r\n\r\n");
+        assert_eq!(
+            check_response(raw.as_bytes(), &ClientOptions::new()),
+            Err(HandshakeError::Malformed("invalid status code")),
+            "{code}"
+        );
+    }
+    for code in ["200", "599"] {
+        let raw = format!("HTTP/1.1 {code} X\r\n\r\n");
+        assert!(matches!(
+            check_response(raw.as_bytes(), &ClientOptions::new()),
+            Err(HandshakeError::UnexpectedStatus(_))
+        ));
+    }
+}

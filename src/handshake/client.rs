@@ -428,6 +428,10 @@ pub fn parse_response<'a>(
         match resp.code {
             Some(101) => break (head_len, 101, convert_headers(resp.headers)),
             Some(100..=199) => skipped = head_len,
+            // A three-digit code outside the classes HTTP defines (RFC 7231 §6) is no answer.
+            Some(code) if !(200..=599).contains(&code) => {
+                return Err(HandshakeError::Malformed("invalid status code"))
+            }
             Some(code) => {
                 let headers = resp
                     .headers
