@@ -59,7 +59,7 @@ fn flooding_peer(stream: std::net::TcpStream, stop: Arc<AtomicBool>) {
 /// continuously readable socket starves the timer: `apply` runs `handle_timeout` right after
 /// `receive`, when unread bytes forbid giving up, and `wait` prefers reading to the timer.
 #[tokio::test]
-async fn review_driver_close_timeout_with_a_peer_that_floods() {
+async fn driver_close_timeout_with_a_peer_that_floods() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let stop = Arc::new(AtomicBool::new(false));
@@ -87,7 +87,7 @@ async fn review_driver_close_timeout_with_a_peer_that_floods() {
 /// A peer that never reads: the server queues a large message and closes; it must give up
 /// within about 2 × close_timeout and `close()` must return within its 2 s.
 #[tokio::test]
-async fn review_driver_peer_that_never_reads() {
+async fn driver_peer_that_never_reads() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let peer = std::net::TcpStream::connect(addr).unwrap();
@@ -122,7 +122,7 @@ async fn review_driver_peer_that_never_reads() {
 /// Duration::MAX (and near-MAX) for every timeout: no panic in the driver; a normal close
 /// from the peer still ends the connection.
 #[tokio::test]
-async fn review_driver_duration_max_timeouts() {
+async fn driver_duration_max_timeouts() {
     for d in [
         Duration::MAX,
         Duration::from_secs(u64::MAX / 2),
@@ -156,7 +156,7 @@ async fn review_driver_duration_max_timeouts() {
 /// A client that gave up on its peer (a timer, no Close frame sent) should not wait 2 s for
 /// the server to close TCP first: the server was never told to.
 #[tokio::test]
-async fn review_driver_client_close_after_giving_up_is_prompt() {
+async fn driver_client_close_after_giving_up_is_prompt() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -182,7 +182,7 @@ async fn review_driver_client_close_after_giving_up_is_prompt() {
 
 /// A peer that sends its Close and half-closes (shuts down writing) still gets our echo.
 #[tokio::test]
-async fn review_driver_peer_half_closes_after_its_close() {
+async fn driver_peer_half_closes_after_its_close() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let mut peer = std::net::TcpStream::connect(addr).unwrap();

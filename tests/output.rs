@@ -9,7 +9,7 @@ use rfc6455::{CloseCode, Config, Connection, Role};
 /// `receive_into` with a huge `room`: the connection must not panic (capacity overflow) or
 /// try to allocate absurd amounts; the doc puts no bound on `room`.
 #[test]
-fn review_receive_into_usize_max_room_does_not_panic() {
+fn receive_into_usize_max_room_does_not_panic() {
     for room in [usize::MAX, usize::MAX / 2, isize::MAX as usize] {
         let mut conn = server();
         let wire = client_frame(true, 2, &[1, 2, 3]);
@@ -26,7 +26,7 @@ fn review_receive_into_usize_max_room_does_not_panic() {
 
 /// The same on a closed connection, whose bytes are dropped anyway.
 #[test]
-fn review_receive_into_huge_room_after_close() {
+fn receive_into_huge_room_after_close() {
     let mut conn = server();
     feed(&mut conn, &client_frame(true, 8, &[0x03, 0xe8]));
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -1,4 +1,5 @@
-//! Adversarial review of the timers (reviewer 1). Tests that fail are evidence of a defect.
+//! Timers under adversarial drivers (from review 1): Closes already received, drivers that
+//! run timers before draining, slow readers, zero timeouts, EOF in every state.
 
 mod common;
 
@@ -27,7 +28,7 @@ fn run_timers(conn: &mut Connection, now: Duration) -> usize {
 /// handles one event per wake-up) must not turn the peer's Close, already received and
 /// sitting in its buffer, into an abnormal 1006 close.
 #[test]
-fn review_close_already_received_is_not_reported_as_1006() {
+fn close_already_received_is_not_reported_as_1006() {
     let mut s = server();
     s.close(CloseCode::NORMAL, "bye").unwrap();
     s.handle_timeout(secs(0)); // dates the close timer
@@ -53,7 +54,7 @@ fn review_close_already_received_is_not_reported_as_1006() {
 /// A driver that calls handle_timeout whenever poll_timeout says so must not spin forever.
 /// After each call, poll_timeout must move (a later deadline, None, or a state change).
 #[test]
-fn review_handle_timeout_makes_progress_or_changes_deadline() {
+fn handle_timeout_makes_progress_or_changes_deadline() {
     // Closing, close timer expired, bytes received and not yet read: the connection refuses to
     // give up, and poll_timeout keeps returning the same past deadline.
     let mut s = server();
@@ -74,7 +75,7 @@ fn review_handle_timeout_makes_progress_or_changes_deadline() {
 /// while our Close has not even reached it. The doc says "After sending Close, wait this long
 /// for the peer's Close".
 #[test]
-fn review_close_timeout_runs_while_our_close_is_still_unwritten() {
+fn close_timeout_runs_while_our_close_is_still_unwritten() {
     let mut s = server();
     s.send_binary(&vec![7u8; 1 << 20]).unwrap();
     s.close(CloseCode::NORMAL, "").unwrap();
@@ -96,7 +97,7 @@ fn review_close_timeout_runs_while_our_close_is_still_unwritten() {
 /// (the call order's step 4, "after every call into the connection") drops our own Close
 /// frame before it is ever written.
 #[test]
-fn review_zero_close_timeout_still_sends_our_close_frame() {
+fn zero_close_timeout_still_sends_our_close_frame() {
     // A zero close_timeout gives up at the first handle_timeout, and a closed connection then
     // drops unwritten output at the next: a driver that writes before it runs timers (the
     // documented call order) still sends the Close; one that runs timers first does not.
@@ -120,7 +121,7 @@ fn review_zero_close_timeout_still_sends_our_close_frame() {
 
 /// EOF in every state: exactly one Close 1006 (not clean), then nothing, state Closed.
 #[test]
-fn review_eof_in_every_state() {
+fn eof_in_every_state() {
     let req = CHROMIUM_REQUEST;
     let mut cases: Vec<(&str, Connection, Vec<u8>)> = vec![(
         "server, nothing",
@@ -187,7 +188,7 @@ fn review_eof_in_every_state() {
 
 /// Keep-alive with a Ping in flight when close() is called, the peer answering both: clean.
 #[test]
-fn review_keepalive_ping_in_flight_then_close_is_clean() {
+fn keepalive_ping_in_flight_then_close_is_clean() {
     let mut cfg = Config::default();
     cfg.idle_ping = Some(secs(1));
     cfg.pong_timeout = secs(1);
@@ -216,7 +217,7 @@ fn review_keepalive_ping_in_flight_then_close_is_clean() {
 /// "A closed connection holds no input: 0" (buffered_input's doc) — also right after a timer
 /// gave up, before the next next_event.
 #[test]
-fn review_buffered_input_is_zero_once_closed_by_a_timer() {
+fn buffered_input_is_zero_once_closed_by_a_timer() {
     let mut s = server();
     s.close(CloseCode::NORMAL, "").unwrap();
     run_timers(&mut s, secs(0));
@@ -231,7 +232,7 @@ fn review_buffered_input_is_zero_once_closed_by_a_timer() {
 /// The linger timer drops output "never written (a peer that stops reading)"; a peer that
 /// reads steadily is not one, yet its output is dropped close_timeout after the close.
 #[test]
-fn review_linger_drops_output_a_peer_is_steadily_reading() {
+fn linger_drops_output_a_peer_is_steadily_reading() {
     let mut s = server();
     s.send_binary(&vec![7u8; 1 << 20]).unwrap();
     // The peer's Close arrives: we echo it, and are Closed with 1 MiB + the echo unwritten.
