@@ -265,3 +265,56 @@ fn buffered_input_bound_during_the_handshake() {
         );
     }
 }
+
+#[test]
+fn max_headers_is_capped_at_256() {
+    let mut head = String::from(
+        "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n",
+    );
+    // 5 headers above; with 251 more the head has 256 and passes, with 252 it has 257.
+    for (extra, ok) in [(251, true), (252, false)] {
+        let mut h = head.clone();
+        for i in 0..extra {
+            h.push_str(&format!("X-{i}: y\r\n"));
+        }
+        h.push_str("\r\n");
+        let mut cfg = Config::default();
+        cfg.max_headers = usize::MAX;
+        cfg.max_handshake_size = usize::MAX;
+        let mut s = Connection::server(cfg);
+        let evs = feed(&mut s, h.as_bytes());
+        assert_eq!(
+            matches!(evs.as_slice(), [Ev::Request(_)]),
+            ok,
+            "{extra}: {evs:?}"
+        );
+        if !ok {
+            assert!(output(&mut s).starts_with(b"HTTP/1.1 431 "));
+        }
+    }
+    head.clear();
+}
+
+#[test]
+fn receive_into_room_is_capped_at_1_mib_and_none_once_closed() {
+    let mut s = server_with(config(usize::MAX, usize::MAX, Delivery::Messages));
+    for room in [usize::MAX, usize::MAX / 2, 1 << 40] {
+        s.receive_into(room, |buf| {
+            let spare = buf.capacity() - buf.len();
+            assert!((1 << 20..=2 << 20).contains(&spare), "{room}: {spare}");
+        });
+    }
+    s.receive_into(10, |buf| assert!(buf.capacity() - buf.len() >= 10));
+    feed(&mut s, &client_frame(true, 8, &1000u16.to_be_bytes()));
+    assert_eq!(s.state(), State::Closed);
+    s.receive_into(usize::MAX, |buf| {
+        assert_eq!(
+            buf.capacity() - buf.len(),
+            0,
+            "no room for bytes that are dropped"
+        );
+        buf.extend_from_slice(b"ignored");
+    });
+    assert_eq!(s.buffered_input(), 0);
+}
