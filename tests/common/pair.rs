@@ -521,6 +521,25 @@ impl Peer {
         }
     }
 
+    /// The frame whose header was acknowledged but not yet all of its payload (its payload as
+    /// zeros of the announced length, for the limit checks).
+    fn partial_frame(&self) -> Option<WireFrame> {
+        if !self.head_done || self.refused {
+            return None;
+        }
+        match FrameHeader::parse(&self.wire) {
+            Ok(Status::Complete((h, n))) if (self.wire.len() - n) as u64 <= h.payload_len => {
+                Some(WireFrame {
+                    opcode: h.opcode,
+                    fin: h.fin,
+                    rsv: h.rsv,
+                    payload: vec![0; usize::try_from(h.payload_len).ok()?],
+                })
+            }
+            _ => None,
+        }
+    }
+
     /// After a call other than a write: the pending output only grew at its end.
     fn check_append(&mut self, what: &str) {
         let now = self.conn.pending_output();
@@ -1024,7 +1043,8 @@ fn limit_violation(frames: &[WireFrame], sent: &[Sent], cfg: &Config) -> Option<
     let mut msg_plain = 0usize;
     let mut compressed = false;
     for (i, f) in frames.iter().enumerate() {
-        if f.payload.len() > cfg.max_frame_size {
+        // Control frames (at most 125 bytes) are exempt from max_frame_size.
+        if !f.opcode.is_control() && f.payload.len() > cfg.max_frame_size {
             return Some(i);
         }
         match f.opcode {
@@ -1331,11 +1351,10 @@ impl Pair {
         let mut violation = [None, None];
         for to in 0..2 {
             let from = 1 - to;
-            violation[to] = limit_violation(
-                &self.peers[from].frames,
-                &self.peers[from].sent,
-                &self.peers[to].cfg,
-            );
+            // A frame whose header arrived is refused on its header: count it too.
+            let mut frames = self.peers[from].frames.clone();
+            frames.extend(self.peers[from].partial_frame());
+            violation[to] = limit_violation(&frames, &self.peers[from].sent, &self.peers[to].cfg);
             if violation[to].is_some() {
                 self.lax.limits = true;
             }
