@@ -1038,4 +1038,75 @@ mod tests {
             assert_eq!(out.len(), size);
         }
     }
+
+    /// Inflating piece by piece, into outputs as small as one byte, gives what inflating
+    /// whole gives, for messages in several frames (empty ones too), with context takeover
+    /// across messages and without, at several windows; the context is reset when agreed.
+    #[test]
+    fn inflate_piece_matches_inflate() {
+        let data: Vec<u8> = (0..20_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 27) as u8 + b'a')
+            .collect();
+        for bits in [9, 12, 15] {
+            for nct in [false, true] {
+                let p = params(nct, nct, bits, bits);
+                let config = DeflateConfig::default();
+                let mut comp = Compressor::new(&p, Role::Server, &config).unwrap();
+                // Messages as frames: whole, in three frames, with an empty last frame.
+                let mut msgs: Vec<Vec<Vec<u8>>> = Vec::new();
+                for m in 0..4 {
+                    let cuts: &[usize] = match m {
+                        0 => &[20_000],
+                        1 => &[7, 9_000, 20_000],
+                        2 => &[20_000, 20_000],
+                        _ => &[0, 0],
+                    };
+                    let mut frames = Vec::new();
+                    let mut at = 0;
+                    for (i, &cut) in cuts.iter().enumerate() {
+                        let mut out = Vec::new();
+                        comp.compress(&data[at..cut], i + 1 == cuts.len(), &mut out);
+                        at = cut;
+                        frames.push(out);
+                    }
+                    msgs.push(frames);
+                }
+                let mut whole = Decompressor::new(&p, Role::Client);
+                for size in [1, 2, 7, 4096, 100_000] {
+                    let mut dec = Decompressor::new(&p, Role::Client);
+                    for (m, frames) in msgs.iter().enumerate() {
+                        let (mut want, mut got) = (Vec::new(), Vec::new());
+                        for (i, frame) in frames.iter().enumerate() {
+                            let fin = i + 1 == frames.len();
+                            if size == 1 {
+                                whole.inflate(frame, fin, &mut want, usize::MAX).unwrap();
+                            }
+                            let mut input = &frame[..];
+                            let mut out = vec![0; size];
+                            loop {
+                                let piece = dec.inflate_piece(input, fin, &mut out).unwrap();
+                                assert!(piece.written <= size);
+                                got.extend_from_slice(&out[..piece.written]);
+                                input = &input[piece.used..];
+                                if piece.done {
+                                    assert!(input.is_empty());
+                                    break;
+                                }
+                                assert_eq!(piece.written, size, "not done: the output is full");
+                            }
+                        }
+                        let n = if m == 3 { 0 } else { 20_000 };
+                        assert!(
+                            got == data[..n],
+                            "bits {bits} nct {nct} size {size} msg {m}"
+                        );
+                        if size == 1 {
+                            assert!(want == got);
+                        }
+                        assert_eq!((dec.fed, dec.tail_fed, dec.pending), (false, 0, false));
+                    }
+                }
+            }
+        }
+    }
 }
