@@ -14,6 +14,11 @@ pub enum Delivery {
     /// [`Event::BinaryChunk`](crate::Event::BinaryChunk), with `fin` on the last piece of each
     /// message. Memory stays bounded by what one read delivers, whatever the message size;
     /// text chunks are still UTF-8-checked and end on character boundaries.
+    ///
+    /// With permessage-deflate, a compressed frame is buffered whole (up to
+    /// [`Config::max_frame_size`]) and then inflated a piece at a time: each chunk of a
+    /// compressed message holds at most 64 KiB of inflated data, whatever the frame inflates
+    /// to, and [`Config::max_message_size`] is enforced while inflating.
     Streaming,
 }
 

@@ -950,3 +950,319 @@ fn deflate_settings_at_their_whole_range() {
         }
     }
 }
+
+/// The most inflated bytes one chunk of a compressed message holds (`Delivery::Streaming`).
+const PIECE: usize = 64 * 1024;
+
+fn deflate_params(bits: u8, nct: bool) -> DeflateParams {
+    DeflateParams {
+        server_no_context_takeover: nct,
+        client_no_context_takeover: nct,
+        server_max_window_bits: bits,
+        client_max_window_bits: bits,
+    }
+}
+
+/// A client that compresses every message, and a streaming server with `max_message_size`.
+fn streaming_pair(bits: u8, nct: bool, max_message_size: usize) -> (Connection, Connection) {
+    let mut ccfg = Config::default();
+    let d = ccfg.deflate.as_mut().unwrap();
+    d.threshold = 0;
+    d.level = 6;
+    let mut scfg = Config::default();
+    scfg.delivery = Delivery::Streaming;
+    scfg.max_message_size = max_message_size;
+    let mut c = Connection::open(Role::Client, ccfg);
+    let mut s = Connection::open(Role::Server, scfg);
+    c.enable_deflate(&deflate_params(bits, nct));
+    s.enable_deflate(&deflate_params(bits, nct));
+    (c, s)
+}
+
+/// Pseudo-random data that compresses somewhat: runs of one byte, repeats of earlier data,
+/// and random bytes.
+fn mixed_data(n: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut out = Vec::with_capacity(n + 300);
+    while out.len() < n {
+        let r = next();
+        let len = (r >> 8) as usize % 300 + 1;
+        match r % 3 {
+            0 => out.extend(std::iter::repeat_n(r as u8, len)),
+            1 if out.len() > 1000 => {
+                let from = (r >> 20) as usize % (out.len() - len.min(out.len()));
+                out.extend_from_within(from..from + len.min(out.len() - from));
+            }
+            _ => out.extend((0..len).map(|_| next() as u8)),
+        }
+    }
+    out.truncate(n);
+    out
+}
+
+/// Chunks of the messages `s` delivers from `wire` (all of them, or up to an error), each
+/// checked to hold at most [`PIECE`] bytes.
+fn streamed(s: &mut Connection, wire: &[u8]) -> (Vec<Ev>, Option<Error>) {
+    s.receive(wire);
+    let mut evs = Vec::new();
+    loop {
+        match s.next_event() {
+            Ok(Some((e, _))) => {
+                let ev = own(&e);
+                match &ev {
+                    Ev::TextChunk(t, _) => assert!(t.len() <= PIECE, "{}", t.len()),
+                    Ev::BinaryChunk(b, _) => assert!(b.len() <= PIECE, "{}", b.len()),
+                    e => panic!("{e:?}"),
+                }
+                evs.push(ev);
+            }
+            Ok(None) => return (evs, None),
+            Err(e) => return (evs, Some(e)),
+        }
+    }
+}
+
+/// Joins streamed chunks into messages (fin ends one).
+fn join(evs: &[Ev]) -> Vec<Vec<u8>> {
+    let mut msgs = Vec::new();
+    let mut cur = Vec::new();
+    for ev in evs {
+        let (data, fin) = match ev {
+            Ev::TextChunk(t, fin) => (t.as_bytes(), *fin),
+            Ev::BinaryChunk(b, fin) => (b.as_slice(), *fin),
+            e => panic!("{e:?}"),
+        };
+        cur.extend_from_slice(data);
+        if fin {
+            msgs.push(std::mem::take(&mut cur));
+        }
+    }
+    assert!(cur.is_empty(), "a message without its fin chunk");
+    msgs
+}
+
+/// `Delivery::Streaming` with permessage-deflate: a compressed frame is inflated a piece at a
+/// time, so no chunk holds more than 64 KiB however much the frame inflates to; the chunks of
+/// each message join into the message, at every window size, with context takeover across
+/// messages and without, whole and fragmented.
+#[test]
+fn streaming_compressed_pieces_are_bounded_and_join_into_the_message() {
+    for bits in 9..=15u8 {
+        for nct in [false, true] {
+            let (mut c, mut s) = streaming_pair(bits, nct, usize::MAX);
+            let mut sent = Vec::new();
+            for m in 0..4u64 {
+                let data = if m == 1 {
+                    // Compresses ~1000:1: one small frame inflates to many pieces.
+                    vec![7u8; 1 << 20]
+                } else {
+                    mixed_data(100_000 + m as usize * 20_000, m + u64::from(bits))
+                };
+                if m == 2 {
+                    let (a, b) = data.split_at(70_001);
+                    c.send_binary_fragment(a, false).unwrap();
+                    c.send_binary_fragment(b, true).unwrap();
+                } else {
+                    c.send_binary(&data).unwrap();
+                }
+                sent.push(data);
+            }
+            let (evs, err) = streamed(&mut s, &output(&mut c));
+            assert!(err.is_none(), "bits {bits} nct {nct}: {err:?}");
+            let largest = evs
+                .iter()
+                .map(|e| match e {
+                    Ev::BinaryChunk(b, _) => b.len(),
+                    _ => 0,
+                })
+                .max();
+            assert_eq!(largest, Some(PIECE), "bits {bits} nct {nct}");
+            assert!(join(&evs) == sent, "bits {bits} nct {nct}");
+        }
+    }
+}
+
+/// Compressed text streamed in pieces: each piece is valid UTF-8 that ends on a character
+/// boundary (a character cut by the 64 KiB bound is delivered whole in the next piece), and
+/// the pieces join into the text.
+#[test]
+fn streaming_compressed_text_pieces_end_on_char_boundaries() {
+    for nct in [false, true] {
+        let (mut c, mut s) = streaming_pair(15, nct, usize::MAX);
+        // 1-, 2-, 3- and 4-byte characters, so that the 64 KiB bound falls inside characters.
+        let text: String = (0..60_000)
+            .map(|i| ['a', 'κ', '€', '🎉', 'ό'][(i * 7 + i / 13) % 5])
+            .collect();
+        c.send_text(&text).unwrap();
+        let cut = text.char_indices().nth(40_001).unwrap().0;
+        c.send_text_fragment(&text[..cut], false).unwrap();
+        c.send_text_fragment(&text[cut..], true).unwrap();
+        let (evs, err) = streamed(&mut s, &output(&mut c));
+        assert!(err.is_none(), "{err:?}");
+        let pieces: Vec<&String> = evs
+            .iter()
+            .map(|e| match e {
+                Ev::TextChunk(t, _) => t,
+                e => panic!("{e:?}"),
+            })
+            .collect();
+        assert!(pieces.len() >= 2 * text.len() / PIECE, "{}", pieces.len());
+        // Some pieces were cut short of the bound to end on a character boundary.
+        assert!(pieces
+            .iter()
+            .any(|t| t.len() < PIECE && t.len() > PIECE - 4));
+        let msgs = join(&evs);
+        assert_eq!(msgs.len(), 2);
+        assert!(msgs.iter().all(|m| m == text.as_bytes()));
+    }
+}
+
+/// Invalid UTF-8 in a compressed text frame fails the connection with 1007 as soon as the
+/// piece holding it is inflated, not after the whole frame; a character cut at the end of
+/// the message is invalid too.
+#[test]
+fn streaming_compressed_invalid_text_is_1007_at_once() {
+    let (mut c, mut s) = streaming_pair(15, false, usize::MAX);
+    let mut data = "κόσμε ".repeat(30_000).into_bytes(); // ~330 KB
+    data.insert(100_000, 0xff);
+    data.extend(std::iter::repeat_n(b'x', 8 << 20));
+    c.send_binary(&data).unwrap();
+    let mut wire = output(&mut c);
+    wire[0] = (wire[0] & 0xF0) | 1; // relabel as text
+    let (evs, err) = streamed(&mut s, &wire);
+    assert!(
+        matches!(err, Some(Error::Protocol(ProtocolError::InvalidUtf8))),
+        "{err:?}"
+    );
+    let delivered: usize = join_partial(&evs);
+    assert!(delivered <= 100_000, "{delivered}");
+    assert!(delivered > 100_000 - PIECE, "{delivered}");
+    assert_eq!(sent_close_code(&output(&mut s)), Some(1007));
+
+    let (mut c, mut s) = streaming_pair(15, false, usize::MAX);
+    let mut data = "κόσμε ".repeat(30_000).into_bytes();
+    data.push(0xce); // the first byte of 'κ', at the end of the message
+    c.send_binary(&data).unwrap();
+    let mut wire = output(&mut c);
+    wire[0] = (wire[0] & 0xF0) | 1;
+    let (evs, err) = streamed(&mut s, &wire);
+    assert!(
+        matches!(err, Some(Error::Protocol(ProtocolError::InvalidUtf8))),
+        "{err:?}"
+    );
+    assert!(evs.iter().all(|e| matches!(e, Ev::TextChunk(_, false))));
+    let delivered = join_partial(&evs);
+    assert!(delivered < data.len() - 1, "{delivered}");
+    assert!(delivered >= data.len() - 1 - PIECE, "{delivered}");
+    assert_eq!(sent_close_code(&output(&mut s)), Some(1007));
+}
+
+/// Bytes in the chunks delivered so far.
+fn join_partial(evs: &[Ev]) -> usize {
+    evs.iter()
+        .map(|e| match e {
+            Ev::TextChunk(t, _) => t.len(),
+            Ev::BinaryChunk(b, _) => b.len(),
+            e => panic!("{e:?}"),
+        })
+        .sum()
+}
+
+/// Streaming a compressed message, `max_message_size` is enforced while inflating: the
+/// pieces up to the limit are delivered, then the piece that passes it fails the connection
+/// with 1009 (`MessageTooLarge` reports the configured max) in the middle of the frame, and
+/// in a later frame of a fragmented message.
+#[test]
+fn streaming_compressed_limit_is_1009_mid_frame() {
+    for fragmented in [false, true] {
+        let max = 200_000;
+        let (mut c, mut s) = streaming_pair(15, false, max);
+        let data = vec![0u8; 4 << 20];
+        if fragmented {
+            c.send_binary_fragment(&data[..150_000], false).unwrap();
+            c.send_binary_fragment(&data[150_000..], true).unwrap();
+        } else {
+            c.send_binary(&data).unwrap();
+        }
+        let wire = output(&mut c);
+        let (evs, err) = streamed(&mut s, &wire);
+        let Some(Error::Protocol(ProtocolError::MessageTooLarge { size, max: m })) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(m, max);
+        assert_eq!(size, max as u64 + 1);
+        let delivered = join_partial(&evs);
+        assert!(delivered <= max && delivered > max - PIECE, "{delivered}");
+        assert!(evs.iter().all(|e| matches!(e, Ev::BinaryChunk(_, false))));
+        assert_eq!(sent_close_code(&output(&mut s)), Some(1009));
+    }
+    // A message of exactly the limit passes.
+    let (mut c, mut s) = streaming_pair(15, false, 200_000);
+    c.send_binary(&[1u8; 200_000]).unwrap();
+    let (evs, err) = streamed(&mut s, &output(&mut c));
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(join(&evs), vec![vec![1u8; 200_000]]);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// However the compressed messages' bytes arrive (any chunking, `shrink_buffers` after
+    /// every event or not), streaming delivers bounded pieces that join into the messages.
+    #[test]
+    fn streaming_compressed_any_chunking(
+        seed in any::<u64>(),
+        cuts in proptest::collection::vec(1usize..20_000, 1..40),
+        nct in any::<bool>(),
+        bits in 9u8..=15,
+        shrink in any::<bool>(),
+    ) {
+        let (mut c, mut s) = streaming_pair(bits, nct, usize::MAX);
+        let mut sent = Vec::new();
+        for m in 0..3u64 {
+            let data = if m == 1 { vec![b'z'; 300_000] } else { mixed_data(90_000, seed ^ m) };
+            if m == 2 {
+                c.send_binary_fragment(&data[..1000], false).unwrap();
+                c.send_binary_fragment(&data[1000..], true).unwrap();
+            } else {
+                c.send_binary(&data).unwrap();
+            }
+            sent.push(data);
+        }
+        c.send_ping(b"p").unwrap();
+        let wire = output(&mut c);
+        let mut evs = Vec::new();
+        let mut rest = wire.as_slice();
+        let mut i = 0;
+        while !rest.is_empty() {
+            let (now, later) = rest.split_at(cuts[i % cuts.len()].min(rest.len()));
+            i += 1;
+            rest = later;
+            s.receive(now);
+            loop {
+                let ev = match s.next_event() {
+                    Ok(Some((e, _))) => own(&e),
+                    Ok(None) => break,
+                    Err(e) => panic!("{e}"),
+                };
+                match &ev {
+                    Ev::BinaryChunk(b, _) => prop_assert!(b.len() <= PIECE),
+                    Ev::Ping(_) => {}
+                    e => panic!("{e:?}"),
+                }
+                evs.push(ev);
+                if shrink {
+                    s.shrink_buffers();
+                }
+            }
+        }
+        prop_assert_eq!(evs.pop(), Some(Ev::Ping(b"p".to_vec())));
+        prop_assert!(join(&evs) == sent);
+    }
+}

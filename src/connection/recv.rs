@@ -32,6 +32,23 @@ struct StreamFrame {
     offset: usize,
 }
 
+/// A compressed data frame whose inflated output is being delivered piece by piece
+/// (streaming mode). The frame arrived whole and was unmasked; its compressed bytes not yet
+/// inflated start at the receive buffer's `pos`.
+#[cfg(feature = "deflate")]
+#[derive(Clone, Copy, Debug)]
+struct InflateFrame {
+    kind: Kind,
+    fin: bool,
+    /// Compressed bytes not yet used.
+    remaining: usize,
+}
+
+/// (Streaming) The most inflated bytes one event delivers: a compressed frame is inflated
+/// this much at a time, so memory stays bounded whatever the frame inflates to.
+#[cfg(feature = "deflate")]
+pub(crate) const INFLATE_PIECE: usize = 64 * 1024;
+
 /// What the next event is, by position, so that it can be borrowed after all mutation.
 enum Ready {
     Data {
@@ -100,6 +117,9 @@ pub(super) struct Receiver {
     /// Bytes of the message in progress in earlier frames.
     msg_len: usize,
     stream: Option<StreamFrame>,
+    /// (Streaming) The compressed frame being inflated piece by piece.
+    #[cfg(feature = "deflate")]
+    inflating: Option<InflateFrame>,
     carry: [u8; 4],
     carry_len: usize,
     /// permessage-deflate, once negotiated.
@@ -129,6 +149,8 @@ impl Receiver {
             msg_buf: Vec::new(),
             msg_len: 0,
             stream: None,
+            #[cfg(feature = "deflate")]
+            inflating: None,
             carry: [0; 4],
             carry_len: 0,
             #[cfg(feature = "deflate")]
@@ -158,7 +180,7 @@ impl Receiver {
             self.pos = 0;
         }
         let mut want = room;
-        if matches!(self.hs, Handshake::Done) && self.stream.is_none() {
+        if matches!(self.hs, Handshake::Done) && self.stream.is_none() && !self.inflating() {
             let have = self.buf.len();
             let start = if have == 0 { incoming } else { &self.buf[..] };
             if let Some(total) = frame_total(start) {
@@ -208,6 +230,23 @@ impl Receiver {
         self.pos = 0;
         self.msg_buf = Vec::new();
         self.msg = None;
+        #[cfg(feature = "deflate")]
+        {
+            self.inflating = None;
+        }
+    }
+
+    /// Whether a compressed frame is being inflated piece by piece (streaming mode).
+    #[inline]
+    fn inflating(&self) -> bool {
+        #[cfg(feature = "deflate")]
+        {
+            self.inflating.is_some()
+        }
+        #[cfg(not(feature = "deflate"))]
+        {
+            false
+        }
     }
 
     /// No more input is read: the connection closed, failed, or a timer gave up.
@@ -236,6 +275,10 @@ impl Receiver {
         if self.stream.is_some() {
             return !avail.is_empty();
         }
+        if self.inflating() {
+            // The frame is in hand: the next piece needs no input.
+            return true;
+        }
         frame_total(avail).is_some_and(|total| total <= avail.len() as u64)
     }
 
@@ -263,8 +306,9 @@ impl Receiver {
         }
         if self.msg.is_none() {
             self.msg_buf = Vec::new();
+            // (Not in the middle of a frame: its context is needed for the next piece.)
             #[cfg(feature = "deflate")]
-            if let Some(d) = self.decompressor.as_mut() {
+            if let (Some(d), None) = (self.decompressor.as_mut(), self.inflating) {
                 d.release();
             }
         }
@@ -295,7 +339,7 @@ impl Receiver {
                 self.buf.clear();
             }
         }
-        if self.msg.is_none() && self.msg_buf.capacity() > cfg.retain_buffer {
+        if self.msg.is_none() && !self.inflating() && self.msg_buf.capacity() > cfg.retain_buffer {
             self.msg_buf = Vec::new();
         }
         if self.aborted {
@@ -457,10 +501,12 @@ impl Receiver {
         }
     }
 
-    /// Handles a complete frame of a compressed message (permessage-deflate): inflate it with
-    /// the message size limit enforced while inflating, check text, and in streaming mode
-    /// deliver the inflated piece. On an error (the connection fails) the reassembly buffer
-    /// and the inflater are released at once: a bomb's output does not outlive its 1009.
+    /// Handles a complete frame of a compressed message (permessage-deflate): in message
+    /// mode, inflate it with the message size limit enforced while inflating and check text;
+    /// in streaming mode, start delivering its inflated output in pieces
+    /// ([`inflate_step`](Self::inflate_step)). On an error (the connection fails) the
+    /// reassembly buffer and the inflater are released at once: a bomb's output does not
+    /// outlive its 1009.
     #[cfg(feature = "deflate")]
     fn inflate_frame(
         &mut self,
@@ -470,9 +516,24 @@ impl Receiver {
         end: usize,
         cfg: &Config,
     ) -> Result<Option<Ready>, ProtocolError> {
-        let r = self.inflate_frame_inner(h, kind, start, end, cfg);
+        let r = if cfg.delivery == Delivery::Streaming {
+            self.begin_inflate(h, kind, start, end);
+            self.inflate_step(cfg)
+        } else {
+            self.inflate_frame_inner(h, kind, start, end, cfg)
+        };
+        self.free_on_error(r)
+    }
+
+    /// Releases the inflated output and the inflater when `r` is an error.
+    #[cfg(feature = "deflate")]
+    fn free_on_error(
+        &mut self,
+        r: Result<Option<Ready>, ProtocolError>,
+    ) -> Result<Option<Ready>, ProtocolError> {
         if r.is_err() {
             self.msg_buf = Vec::new();
+            self.inflating = None;
             if let Some(d) = self.decompressor.as_mut() {
                 d.free();
             }
@@ -480,6 +541,7 @@ impl Receiver {
         r
     }
 
+    /// Message mode: inflates a whole frame into the reassembly buffer.
     #[cfg(feature = "deflate")]
     fn inflate_frame_inner(
         &mut self,
@@ -490,81 +552,117 @@ impl Receiver {
         cfg: &Config,
     ) -> Result<Option<Ready>, ProtocolError> {
         let first = h.opcode != OpCode::Continuation;
-        let streaming = cfg.delivery == Delivery::Streaming;
         let is_text = kind == Kind::Text;
         if first {
             self.msg_len = 0;
             self.utf8.reset();
+            self.msg_buf.clear();
         }
         self.msg_compressed = !h.fin;
         self.msg = if h.fin { None } else { Some(kind) };
-        if streaming || first {
-            self.msg_buf.clear();
-        }
-        if streaming && self.carry_len > 0 {
-            self.msg_buf
-                .extend_from_slice(&self.carry[..self.carry_len]);
-            self.carry_len = 0;
-        }
         let before = self.msg_buf.len();
-        let limit = if streaming {
-            // (Saturating: usize::MAX means no limit.)
-            cfg.max_message_size
-                .saturating_sub(self.msg_len)
-                .saturating_add(before)
-        } else {
-            cfg.max_message_size
-        };
         let dec = self
             .decompressor
             .as_mut()
             .ok_or(ProtocolError::ReservedBits(crate::frame::RSV1))?;
-        dec.inflate(&self.buf[start..end], h.fin, &mut self.msg_buf, limit)
-            .map_err(|e| match e {
-                ProtocolError::MessageTooLarge { .. } if streaming => {
-                    ProtocolError::MessageTooLarge {
-                        size: (self.msg_len as u64)
-                            .saturating_add((self.msg_buf.len() - before) as u64),
-                        max: cfg.max_message_size,
-                    }
-                }
-                e => e,
-            })?;
-        if !streaming {
-            if is_text {
-                self.utf8
-                    .feed(&self.msg_buf[before..])
-                    .map_err(|_| ProtocolError::InvalidUtf8)?;
-            }
-            if !h.fin {
-                return Ok(None);
-            }
-            if is_text {
-                self.utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
-            }
-            self.msg_len = 0;
-            return Ok(Some(Ready::Message(kind)));
-        }
-        self.msg_len = self.msg_len.saturating_add(self.msg_buf.len() - before);
-        let mut len = self.msg_buf.len();
+        dec.inflate(
+            &self.buf[start..end],
+            h.fin,
+            &mut self.msg_buf,
+            cfg.max_message_size,
+        )?;
         if is_text {
+            self.utf8
+                .feed(&self.msg_buf[before..])
+                .map_err(|_| ProtocolError::InvalidUtf8)?;
+        }
+        if !h.fin {
+            return Ok(None);
+        }
+        if is_text {
+            self.utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
+        }
+        self.msg_len = 0;
+        Ok(Some(Ready::Message(kind)))
+    }
+
+    /// Streaming mode: takes a whole, unmasked compressed frame at `start..end` for inflating
+    /// piece by piece; its bytes stay in the receive buffer until they are used.
+    #[cfg(feature = "deflate")]
+    fn begin_inflate(&mut self, h: &FrameHeader, kind: Kind, start: usize, end: usize) {
+        if h.opcode != OpCode::Continuation {
+            self.msg_len = 0;
+        }
+        self.msg_compressed = !h.fin;
+        self.msg = if h.fin { None } else { Some(kind) };
+        self.pos = start;
+        self.inflating = Some(InflateFrame {
+            kind,
+            fin: h.fin,
+            remaining: end - start,
+        });
+    }
+
+    /// Streaming mode: inflates the next piece (at most [`INFLATE_PIECE`] bytes, with the
+    /// message size limit enforced) of the frame being inflated, and delivers it; text is
+    /// checked and ends on a character boundary, a cut character carried to the next piece.
+    /// `None`: nothing to deliver yet (the frame ended and the message goes on, or the piece
+    /// is all of a cut character).
+    #[cfg(feature = "deflate")]
+    fn inflate_step(&mut self, cfg: &Config) -> Result<Option<Ready>, ProtocolError> {
+        let Some(f) = self.inflating else {
+            return Ok(None);
+        };
+        let carry = core::mem::take(&mut self.carry_len);
+        // (Saturating: usize::MAX means no limit.) One byte more than allowed detects an
+        // excess.
+        let allowed = cfg.max_message_size.saturating_sub(self.msg_len);
+        let room = (INFLATE_PIECE - carry).min(allowed.saturating_add(1));
+        self.msg_buf.clear();
+        self.msg_buf.extend_from_slice(&self.carry[..carry]);
+        self.msg_buf.resize(carry + room, 0);
+        let dec = self
+            .decompressor
+            .as_mut()
+            .ok_or(ProtocolError::ReservedBits(crate::frame::RSV1))?;
+        let input = &self.buf[self.pos..self.pos + f.remaining];
+        let piece = dec.inflate_piece(input, f.fin, &mut self.msg_buf[carry..])?;
+        self.msg_buf.truncate(carry + piece.written);
+        if piece.written > allowed {
+            return Err(ProtocolError::MessageTooLarge {
+                size: (self.msg_len as u64).saturating_add(piece.written as u64),
+                max: cfg.max_message_size,
+            });
+        }
+        self.msg_len += piece.written;
+        self.pos += piece.used;
+        self.inflating = (!piece.done).then_some(InflateFrame {
+            remaining: f.remaining - piece.used,
+            ..f
+        });
+        let fin = piece.done && f.fin;
+        if fin {
+            self.msg_len = 0;
+        }
+        let mut len = self.msg_buf.len();
+        if f.kind == Kind::Text {
             len = utf8::validate_prefix(&self.msg_buf).map_err(|_| ProtocolError::InvalidUtf8)?;
             let tail = self.msg_buf.len() - len;
             if tail > 0 {
-                if h.fin {
+                if fin {
                     return Err(ProtocolError::InvalidUtf8);
                 }
                 self.carry[..tail].copy_from_slice(&self.msg_buf[len..]);
                 self.carry_len = tail;
             }
         }
-        if len == 0 && !h.fin {
+        if len == 0 && !fin {
             return Ok(None);
         }
         Ok(Some(Ready::Inflated {
-            kind,
+            kind: f.kind,
             len,
-            fin: h.fin,
+            fin,
         }))
     }
 
@@ -575,6 +673,14 @@ impl Receiver {
                     Step::Ready(r) => return Ok(Some(r)),
                     Step::NeedMore => return Ok(self.need_more()),
                     Step::Continue => continue,
+                }
+            }
+            #[cfg(feature = "deflate")]
+            if self.inflating.is_some() {
+                let r = self.inflate_step(cfg);
+                match self.free_on_error(r)? {
+                    Some(r) => return Ok(Some(r)),
+                    None => continue,
                 }
             }
             let (h, hlen) = match FrameHeader::parse(&self.buf[self.pos..])? {
@@ -601,7 +707,8 @@ impl Receiver {
             };
             #[cfg(feature = "deflate")]
             if self.compressed(&h) {
-                // Compressed frames are inflated whole, in both delivery modes.
+                // Compressed frames arrive whole; in streaming mode, they are inflated piece
+                // by piece.
                 let Some(end) = self.take_whole_frame(h.mask, pstart, plen) else {
                     return Ok(self.need_more());
                 };

@@ -424,6 +424,22 @@ pub(crate) struct Decompressor {
     no_context_takeover: bool,
     /// Compressed bytes arrived for the message in progress.
     fed: bool,
+    /// ([`inflate_piece`](Self::inflate_piece)) Bytes of the tail fed for the message in
+    /// progress, and whether the last piece filled its output (more may be pending).
+    tail_fed: u8,
+    pending: bool,
+}
+
+/// The progress of one [`Decompressor::inflate_piece`] call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Piece {
+    /// Compressed input bytes used.
+    pub(crate) used: usize,
+    /// Bytes written to the output.
+    pub(crate) written: usize,
+    /// The frame is finished: all its input used, with `fin` the tail too, and no output
+    /// pending.
+    pub(crate) done: bool,
 }
 
 impl Decompressor {
@@ -444,6 +460,8 @@ impl Decompressor {
             window_bits: bits.clamp(9, 15),
             no_context_takeover: reset,
             fed: false,
+            tail_fed: 0,
+            pending: false,
         }
     }
 
@@ -513,10 +531,76 @@ impl Decompressor {
         }
     }
 
+    /// Inflates the next piece of a frame of a compressed message, for delivery in bounded
+    /// pieces: from `input` (the frame's compressed bytes not used yet) into `out`, until `out`
+    /// is full or nothing is left. With `fin` (the frame ends the message), the removed tail
+    /// is fed after the input, and the context reset if agreed, as [`inflate`](Self::inflate)
+    /// does. Call again with the unused input until the piece says `done`: a full `out` may
+    /// leave output pending even when all input is used.
+    pub(crate) fn inflate_piece(
+        &mut self,
+        input: &[u8],
+        fin: bool,
+        out: &mut [u8],
+    ) -> Result<Piece, ProtocolError> {
+        self.fed |= !input.is_empty();
+        let mut piece = Piece {
+            used: 0,
+            written: 0,
+            done: false,
+        };
+        loop {
+            let tail = piece.used == input.len();
+            let seg = if !tail {
+                &input[piece.used..]
+            } else if fin && self.fed {
+                &TAIL[self.tail_fed as usize..]
+            } else {
+                &[]
+            };
+            if seg.is_empty() && !self.pending {
+                // All input used and no output pending: the frame is finished.
+                if fin && core::mem::take(&mut self.fed) {
+                    self.tail_fed = 0;
+                    if self.no_context_takeover {
+                        if let Some(s) = self.state.as_mut() {
+                            s.reset(false);
+                        }
+                    }
+                }
+                piece.done = true;
+                return Ok(piece);
+            }
+            let bits = self.window_bits;
+            let state = self
+                .state
+                .get_or_insert_with(|| Decompress::new_with_window_bits(false, bits));
+            let (used, written) = decompress_slice(state, seg, &mut out[piece.written..])?;
+            if tail {
+                // (At most 4.)
+                self.tail_fed += used as u8;
+            } else {
+                piece.used += used;
+            }
+            piece.written += written;
+            self.pending = piece.written == out.len();
+            if self.pending {
+                return Ok(piece);
+            }
+            if used == 0 && written == 0 && !seg.is_empty() {
+                // No progress with input and room left: the stream ended and what follows
+                // cannot be decoded.
+                return Err(ProtocolError::InvalidCompressedData);
+            }
+        }
+    }
+
     /// Drops the zlib state whatever was agreed (the connection failed or closed).
     pub(crate) fn free(&mut self) {
         self.state = None;
         self.fed = false;
+        self.tail_fed = 0;
+        self.pending = false;
     }
 
     /// Drops the zlib state when no context is kept between messages (saves memory).
@@ -575,6 +659,28 @@ fn decompress_into(
             Ok((used, full))
         }
         Ok(_) => Ok((used, full)),
+        Err(_) => Err(ProtocolError::InvalidCompressedData),
+    }
+}
+
+/// Runs inflate from `input` into `out`; returns the input bytes used and the output bytes
+/// written.
+fn decompress_slice(
+    state: &mut Decompress,
+    input: &[u8],
+    out: &mut [u8],
+) -> Result<(usize, usize), ProtocolError> {
+    let (in_before, out_before) = (state.total_in(), state.total_out());
+    let status = state.decompress(input, out, FlushDecompress::Sync);
+    let used = (state.total_in() - in_before) as usize;
+    let written = (state.total_out() - out_before) as usize;
+    match status {
+        Ok(Status::StreamEnd) => {
+            // A final block: the peer ended its deflate stream; start a fresh one.
+            state.reset(false);
+            Ok((used, written))
+        }
+        Ok(_) => Ok((used, written)),
         Err(_) => Err(ProtocolError::InvalidCompressedData),
     }
 }
@@ -930,6 +1036,77 @@ mod tests {
             let mut out = vec![];
             dec.inflate(&wire, true, &mut out, usize::MAX).unwrap();
             assert_eq!(out.len(), size);
+        }
+    }
+
+    /// Inflating piece by piece, into outputs as small as one byte, gives what inflating
+    /// whole gives, for messages in several frames (empty ones too), with context takeover
+    /// across messages and without, at several windows; the context is reset when agreed.
+    #[test]
+    fn inflate_piece_matches_inflate() {
+        let data: Vec<u8> = (0..20_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 27) as u8 + b'a')
+            .collect();
+        for bits in [9, 12, 15] {
+            for nct in [false, true] {
+                let p = params(nct, nct, bits, bits);
+                let config = DeflateConfig::default();
+                let mut comp = Compressor::new(&p, Role::Server, &config).unwrap();
+                // Messages as frames: whole, in three frames, with an empty last frame.
+                let mut msgs: Vec<Vec<Vec<u8>>> = Vec::new();
+                for m in 0..4 {
+                    let cuts: &[usize] = match m {
+                        0 => &[20_000],
+                        1 => &[7, 9_000, 20_000],
+                        2 => &[20_000, 20_000],
+                        _ => &[0, 0],
+                    };
+                    let mut frames = Vec::new();
+                    let mut at = 0;
+                    for (i, &cut) in cuts.iter().enumerate() {
+                        let mut out = Vec::new();
+                        comp.compress(&data[at..cut], i + 1 == cuts.len(), &mut out);
+                        at = cut;
+                        frames.push(out);
+                    }
+                    msgs.push(frames);
+                }
+                let mut whole = Decompressor::new(&p, Role::Client);
+                for size in [1, 2, 7, 4096, 100_000] {
+                    let mut dec = Decompressor::new(&p, Role::Client);
+                    for (m, frames) in msgs.iter().enumerate() {
+                        let (mut want, mut got) = (Vec::new(), Vec::new());
+                        for (i, frame) in frames.iter().enumerate() {
+                            let fin = i + 1 == frames.len();
+                            if size == 1 {
+                                whole.inflate(frame, fin, &mut want, usize::MAX).unwrap();
+                            }
+                            let mut input = &frame[..];
+                            let mut out = vec![0; size];
+                            loop {
+                                let piece = dec.inflate_piece(input, fin, &mut out).unwrap();
+                                assert!(piece.written <= size);
+                                got.extend_from_slice(&out[..piece.written]);
+                                input = &input[piece.used..];
+                                if piece.done {
+                                    assert!(input.is_empty());
+                                    break;
+                                }
+                                assert_eq!(piece.written, size, "not done: the output is full");
+                            }
+                        }
+                        let n = if m == 3 { 0 } else { 20_000 };
+                        assert!(
+                            got == data[..n],
+                            "bits {bits} nct {nct} size {size} msg {m}"
+                        );
+                        if size == 1 {
+                            assert!(want == got);
+                        }
+                        assert_eq!((dec.fed, dec.tail_fed, dec.pending), (false, 0, false));
+                    }
+                }
+            }
         }
     }
 }
