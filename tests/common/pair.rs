@@ -456,6 +456,8 @@ struct Peer {
     steps: usize,
     /// The linger timer dropped output that was never written.
     dropped_output: bool,
+    /// A Close frame was acknowledged.
+    close_on_wire: bool,
 }
 
 fn state_rank(s: State) -> u8 {
@@ -518,6 +520,7 @@ impl Peer {
             defer_accept: false,
             steps: 0,
             dropped_output: false,
+            close_on_wire: false,
         }
     }
 
@@ -662,13 +665,14 @@ impl Peer {
                     }
                     // After a Close, only Pongs (answers until the peer's Close, RFC 6455
                     // §5.5.2); never a second Close or data.
-                    if self.frames.iter().any(|f| f.opcode == OpCode::Close) {
+                    if self.close_on_wire {
                         assert!(
                             h.opcode == OpCode::Pong,
                             "{}: a frame after Close: {h:?}",
                             self.name
                         );
                     }
+                    self.close_on_wire |= h.opcode == OpCode::Close;
                     self.frames.push(WireFrame {
                         opcode: h.opcode,
                         fin: h.fin,
