@@ -221,7 +221,12 @@ impl Wire {
         let (frames, rest) = split_frames(&self.bytes);
         let consumed = self.bytes.len() - rest.len();
         for (h, payload) in frames {
-            assert!(!self.close_seen, "a frame was sent after Close: {h:?}");
+            // After a Close only Pongs (Pings are answered until the peer's Close arrives,
+            // RFC 6455 §5.5.2); never data or a second Close.
+            assert!(
+                !self.close_seen || h.opcode == OpCode::Pong,
+                "a frame was sent after Close: {h:?}"
+            );
             assert_eq!(
                 h.mask.is_some(),
                 self.role == Role::Client,
