@@ -1,0 +1,388 @@
+//! Adversarial review (round 3) of `Delivery::Streaming` with permessage-deflate: a
+//! compressed frame is buffered whole and inflated in pieces of at most 64 KiB per
+//! `next_event`. The main evidence is a differential proptest: for any deflate stream (sync,
+//! full and no flushes, final blocks in the middle, stored blocks), any split into frames,
+//! control frames in between, any chunking of the input, `shrink_buffers` or not and any
+//! `max_message_size`, the streamed pieces must join into exactly what `Delivery::Messages`
+//! delivers, with the same error (and close code) where it fails.
+#![cfg(feature = "deflate")]
+
+mod common;
+
+use common::*;
+use flate2::{Compress, Compression, FlushCompress};
+use proptest::prelude::*;
+use rfc6455::extensions::deflate::DeflateParams;
+use rfc6455::{CloseCode, Config, Connection, Delivery, Error, ProtocolError, Role, State};
+use std::time::Duration;
+
+const PIECE: usize = 64 * 1024;
+
+fn params(bits: u8, nct: bool) -> DeflateParams {
+    DeflateParams {
+        server_no_context_takeover: nct,
+        client_no_context_takeover: nct,
+        server_max_window_bits: bits,
+        client_max_window_bits: bits,
+    }
+}
+
+/// The receiving end (`role`), with permessage-deflate on.
+fn receiver(role: Role, delivery: Delivery, max_message_size: usize, bits: u8, nct: bool) -> Connection {
+    let mut cfg = Config::default();
+    cfg.delivery = delivery;
+    cfg.max_message_size = max_message_size;
+    let mut c = Connection::open(role, cfg);
+    c.enable_deflate(&params(bits, nct));
+    c
+}
+
+/// A frame as the peer of `role` sends it (masked towards a server).
+fn frame_to(role: Role, fin: bool, rsv1: bool, opcode: u8, payload: &[u8]) -> Vec<u8> {
+    let mask = (role == Role::Server).then_some([0xa1, 0x02, 0xf3, 0x44]);
+    raw_frame(fin, if rsv1 { 4 } else { 0 }, opcode, mask, payload)
+}
+
+/// How a piece of a message is flushed.
+#[derive(Clone, Copy, Debug)]
+enum Flush {
+    None,
+    Sync,
+    Full,
+    /// A final (BFINAL) block, then a fresh deflate stream.
+    Finish,
+}
+
+/// Raw deflate of `pieces`, each followed by its flush, and a sync flush at the end whose
+/// `00 00 ff ff` is removed (RFC 7692 §7.2.1).
+fn deflate(c: &mut Compress, pieces: &[(Vec<u8>, Flush)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let run = |c: &mut Compress, mut input: &[u8], flush: FlushCompress, out: &mut Vec<u8>| loop {
+        out.reserve(input.len() + 4096);
+        let before = c.total_in();
+        let status = c.compress_vec(input, out, flush).unwrap();
+        input = &input[(c.total_in() - before) as usize..];
+        let finished = matches!(status, flate2::Status::StreamEnd);
+        if input.is_empty() && out.len() < out.capacity() && (finished || !matches!(flush, FlushCompress::Finish)) {
+            break;
+        }
+    };
+    for (data, flush) in pieces {
+        match flush {
+            Flush::None => run(c, data, FlushCompress::None, &mut out),
+            Flush::Sync => run(c, data, FlushCompress::Sync, &mut out),
+            Flush::Full => run(c, data, FlushCompress::Full, &mut out),
+            Flush::Finish => {
+                run(c, data, FlushCompress::Finish, &mut out);
+                c.reset();
+            }
+        }
+    }
+    run(c, &[], FlushCompress::Sync, &mut out);
+    if out.ends_with(&[0, 0, 0xff, 0xff]) {
+        out.truncate(out.len() - 4);
+    } else {
+        // Nothing since a final block (zlib skips a flush with nothing to do): the start of
+        // an empty stored block, which the receiver's appended tail completes.
+        out.push(0x00);
+    }
+    out
+}
+
+/// One message's plan.
+#[derive(Clone)]
+struct Msg {
+    text: bool,
+    compressed: bool,
+    pieces: Vec<(Vec<u8>, Flush)>,
+    /// Where the compressed (or plain) bytes are cut into frames, as fractions of 1000.
+    cuts: Vec<u16>,
+    /// A Ping after this many frames of the message (if within).
+    ping_after: Option<usize>,
+    /// Flip one byte of the compressed data (at this fraction of 1000).
+    corrupt: Option<u16>,
+}
+
+impl std::fmt::Debug for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pieces: Vec<String> = self
+            .pieces
+            .iter()
+            .map(|(d, fl)| format!("{}B[{:?}..] {fl:?}", d.len(), &d[..d.len().min(4)]))
+            .collect();
+        write!(
+            f,
+            "Msg {{ text: {}, compressed: {}, pieces: {pieces:?}, cuts: {:?}, ping_after: {:?}, corrupt: {:?} }}",
+            self.text, self.compressed, self.cuts, self.ping_after, self.corrupt
+        )
+    }
+}
+
+fn data_strategy() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        // Long runs: a small frame inflates to many pieces.
+        (any::<u8>(), 0usize..200_000).prop_map(|(b, n)| vec![b; n]),
+        // Text with 1- to 4-byte characters (may straddle pieces and frames).
+        (any::<u64>(), 0usize..40_000).prop_map(|(seed, n)| {
+            let chars = ['a', 'κ', '€', '🎉', 'ό', ' '];
+            let mut x = seed | 1;
+            let mut s = String::new();
+            while s.len() < n {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let c = chars[(x % 6) as usize];
+                for _ in 0..(x >> 8) % 40 {
+                    s.push(c);
+                }
+            }
+            s.into_bytes()
+        }),
+        proptest::collection::vec(any::<u8>(), 0..3000),
+    ]
+}
+
+fn flush_strategy() -> impl Strategy<Value = Flush> {
+    prop_oneof![
+        Just(Flush::None),
+        Just(Flush::Sync),
+        Just(Flush::Full),
+        Just(Flush::Finish)
+    ]
+}
+
+fn msg_strategy() -> impl Strategy<Value = Msg> {
+    (
+        any::<bool>(),
+        prop::bool::weighted(0.85),
+        proptest::collection::vec((data_strategy(), flush_strategy()), 0..4),
+        proptest::collection::vec(0u16..=1000, 0..4),
+        proptest::option::of(0usize..4),
+        proptest::option::weighted(0.1, 0u16..1000),
+    )
+        .prop_map(|(text, compressed, pieces, cuts, ping_after, corrupt)| Msg {
+            text,
+            compressed,
+            pieces,
+            cuts,
+            ping_after,
+            corrupt,
+        })
+}
+
+/// The wire bytes of `msgs` towards `role`, and what each message holds.
+fn wire(role: Role, msgs: &[Msg], bits: u8, nct: bool, level: u32) -> (Vec<u8>, Vec<Vec<u8>>) {
+    let mut c = Compress::new_with_window_bits(Compression::new(level), false, bits.max(9));
+    let mut out = Vec::new();
+    let mut plain = Vec::new();
+    for (i, m) in msgs.iter().enumerate() {
+        let data: Vec<u8> = m.pieces.iter().flat_map(|(d, _)| d.iter().copied()).collect();
+        let mut payload = if m.compressed {
+            let z = deflate(&mut c, &m.pieces);
+            if nct {
+                c.reset();
+            }
+            z
+        } else {
+            data.clone()
+        };
+        if let Some(at) = m.corrupt {
+            if !payload.is_empty() {
+                let k = payload.len() * at as usize / 1000;
+                payload[k] ^= 0x5a;
+            }
+        }
+        let mut cuts: Vec<usize> = m
+            .cuts
+            .iter()
+            .map(|&f| payload.len() * f as usize / 1000)
+            .collect();
+        cuts.sort();
+        cuts.push(payload.len());
+        let mut from = 0;
+        for (k, &to) in cuts.iter().enumerate() {
+            let first = k == 0;
+            let fin = k == cuts.len() - 1;
+            let op = match (first, m.text) {
+                (false, _) => 0,
+                (true, true) => 1,
+                (true, false) => 2,
+            };
+            out.extend(frame_to(role, fin, first && m.compressed, op, &payload[from..to]));
+            from = to;
+            if m.ping_after == Some(k) && !fin {
+                out.extend(frame_to(role, true, false, 9, format!("p{i}").as_bytes()));
+            }
+        }
+        plain.push(data);
+    }
+    out.extend(frame_to(role, true, false, 8, &[0x03, 0xe8, b'b', b'y', b'e']));
+    (out, plain)
+}
+
+/// What a receiver delivered, normalized: whole messages (streamed chunks joined), control
+/// frames, the error, the close code it sent, and the largest chunk.
+#[derive(Debug, PartialEq)]
+enum N {
+    Text(Vec<u8>),
+    Binary(Vec<u8>),
+    Ping(Vec<u8>),
+    Close(u16, bool),
+    Err(Error),
+}
+
+fn run(mut conn: Connection, wire: &[u8], cuts: &[usize], shrink: bool) -> (Vec<N>, usize, Vec<u8>) {
+    let mut out = Vec::new();
+    let mut cur: Option<(bool, Vec<u8>)> = None;
+    let mut largest = 0;
+    let mut rest = wire;
+    let mut i = 0;
+    let mut done = false;
+    while !done {
+        if rest.is_empty() {
+            conn.receive_eof();
+            done = true;
+        } else {
+            let n = cuts[i % cuts.len()].clamp(1, rest.len());
+            i += 1;
+            conn.receive(&rest[..n]);
+            rest = &rest[n..];
+        }
+        loop {
+            match conn.next_event() {
+                Ok(Some((e, _))) => match own(&e) {
+                    Ev::Text(t) => out.push(N::Text(t.into_bytes())),
+                    Ev::Binary(b) => out.push(N::Binary(b)),
+                    Ev::TextChunk(t, fin) => {
+                        largest = largest.max(t.len());
+                        let c = cur.get_or_insert((true, Vec::new()));
+                        assert!(c.0, "a text chunk inside a binary message");
+                        c.1.extend_from_slice(t.as_bytes());
+                        if fin {
+                            out.push(N::Text(cur.take().unwrap().1));
+                        }
+                    }
+                    Ev::BinaryChunk(b, fin) => {
+                        largest = largest.max(b.len());
+                        let c = cur.get_or_insert((false, Vec::new()));
+                        assert!(!c.0, "a binary chunk inside a text message");
+                        c.1.extend_from_slice(&b);
+                        if fin {
+                            out.push(N::Binary(cur.take().unwrap().1));
+                        }
+                    }
+                    Ev::Ping(p) => out.push(N::Ping(p)),
+                    Ev::Close(code, _, clean) => out.push(N::Close(code, clean)),
+                    e => panic!("{e:?}"),
+                },
+                Ok(None) => break,
+                Err(e) => {
+                    out.push(N::Err(e));
+                    break;
+                }
+            }
+            if shrink {
+                conn.shrink_buffers();
+            }
+        }
+    }
+    let mut o = Vec::new();
+    conn.take_output(&mut o);
+    (out, largest, o)
+}
+
+fn normalize_err(v: &mut [N]) {
+    // MessageTooLarge's `size` is where each mode noticed; compare the variant and `max`.
+    for n in v {
+        if let N::Err(Error::Protocol(ProtocolError::MessageTooLarge { size, .. })) = n {
+            *size = 0;
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { failure_persistence: None, cases: std::env::var("R3_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(96), ..ProptestConfig::default() })]
+
+    /// Streaming pieces join into what message mode delivers, for any deflate stream, frame
+    /// split, chunking, limit and role; every piece holds at most 64 KiB; both modes queue
+    /// the same output (Pongs, Close).
+    #[test]
+    fn streaming_equals_messages(
+        msgs in proptest::collection::vec(msg_strategy(), 1..5),
+        bits in 9u8..=15,
+        nct in any::<bool>(),
+        level in 0u32..=9,
+        client in any::<bool>(),
+        shrink in any::<bool>(),
+        cuts in proptest::collection::vec(1usize..70_000, 1..8),
+        limit in prop_oneof![Just(0usize), Just(1), Just(65_535), Just(65_536), Just(65_537), Just(100_000), Just(usize::MAX)],
+    ) {
+        let role = if client { Role::Client } else { Role::Server };
+        let (w, plain) = wire(role, &msgs, bits, nct, level);
+        let m = receiver(role, Delivery::Messages, limit, bits, nct);
+        let s = receiver(role, Delivery::Streaming, limit, bits, nct);
+        let (mut want, _, mout) = run(m, &w, &[usize::MAX], false);
+        let (mut got, largest, sout) = run(s, &w, &cuts, shrink);
+        // A compressed frame's pieces hold at most 64 KiB; a plain frame's, what one read holds.
+        let read = if msgs.iter().all(|m| m.compressed) { 0 } else { *cuts.iter().max().unwrap() };
+        prop_assert!(largest <= PIECE.max(read), "{largest}");
+        normalize_err(&mut want);
+        normalize_err(&mut got);
+        // Message mode checks a compressed frame's UTF-8 after inflating the whole frame,
+        // streaming at every piece: where the text is invalid, streaming may see that before a
+        // later limit or deflate error in the same frame. Any other difference is a bug.
+        let utf8_first = matches!(
+            (want.last(), got.last()),
+            (
+                Some(N::Err(Error::Protocol(ProtocolError::MessageTooLarge { .. } | ProtocolError::InvalidCompressedData))),
+                Some(N::Err(Error::Protocol(ProtocolError::InvalidUtf8)))
+            )
+        );
+        if utf8_first {
+            prop_assert!(want[..want.len() - 1] == got[..got.len() - 1], "messages {:?}\nstreaming {:?}", summary(&want), summary(&got));
+        } else {
+            prop_assert!(want == got, "messages {:?}\nstreaming {:?}", summary(&want), summary(&got));
+            prop_assert!(frames(&mout) == frames(&sout), "output differs");
+        }
+        // Without corruption or limits, message mode delivers the plain data.
+        if limit == usize::MAX && msgs.iter().all(|m| m.corrupt.is_none()) {
+            let data: Vec<&Vec<u8>> = want.iter().filter_map(|n| match n {
+                N::Binary(b) | N::Text(b) => Some(b),
+                _ => None,
+            }).collect();
+            let text_ok = msgs.iter().all(|m| !m.text || std::str::from_utf8(&m.pieces.iter().flat_map(|(d, _)| d.iter().copied()).collect::<Vec<u8>>()).is_ok());
+            if text_ok {
+                prop_assert!(data == plain.iter().collect::<Vec<_>>(), "{:?}", summary(&want));
+            }
+        }
+    }
+}
+
+fn summary(v: &[N]) -> Vec<String> {
+    v.iter()
+        .map(|n| match n {
+            N::Text(b) => format!("Text({})", b.len()),
+            N::Binary(b) => format!("Binary({})", b.len()),
+            N::Ping(p) => format!("Ping({})", String::from_utf8_lossy(p)),
+            N::Close(c, clean) => format!("Close({c}, {clean})"),
+            N::Err(e) => format!("Err({e:?})"),
+        })
+        .collect()
+}
+
+/// Probe: an uncompressed frame streamed in two reads.
+#[test]
+fn probe_uncompressed_chunk_sizes() {
+    let mut s = receiver(Role::Server, Delivery::Streaming, 100_000, 9, false);
+    let w = frame_to(Role::Server, true, false, 2, &vec![0u8; 69_380]);
+    let mut sizes = vec![];
+    for part in w.chunks(65_551) {
+        s.receive(part);
+        while let Some((e, _)) = s.next_event().unwrap() {
+            if let rfc6455::Event::BinaryChunk { data, fin } = e {
+                sizes.push((data.len(), fin));
+            }
+        }
+    }
+    eprintln!("{sizes:?}");
+}
