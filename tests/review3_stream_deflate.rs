@@ -370,19 +370,315 @@ fn summary(v: &[N]) -> Vec<String> {
         .collect()
 }
 
-/// Probe: an uncompressed frame streamed in two reads.
+
+/// A peer (of the receiving `role`) that compresses every message, with the same params.
+fn peer(role: Role, bits: u8, nct: bool) -> Connection {
+    let mut cfg = Config::default();
+    let d = cfg.deflate.as_mut().unwrap();
+    d.threshold = 0;
+    let other = if role == Role::Server { Role::Client } else { Role::Server };
+    let mut c = Connection::open(other, cfg);
+    c.enable_deflate(&params(bits, nct));
+    c
+}
+
+fn streaming(role: Role, limit: usize) -> Connection {
+    receiver(role, Delivery::Streaming, limit, 15, false)
+}
+
+/// Takes one event, owned.
+fn next(c: &mut Connection) -> Option<Ev> {
+    match c.next_event() {
+        Ok(Some((e, _))) => Some(own(&e)),
+        Ok(None) => None,
+        Err(e) => Some(Ev::Err(e)),
+    }
+}
+
+fn chunk_len(e: &Ev) -> Option<(usize, bool)> {
+    match e {
+        Ev::BinaryChunk(b, fin) => Some((b.len(), *fin)),
+        Ev::TextChunk(t, fin) => Some((t.len(), *fin)),
+        _ => None,
+    }
+}
+
+/// A Ping and a Close behind a compressed frame that inflates to many pieces are processed
+/// only after the frame: no Pong is queued, `close_received` stays false and the state Open
+/// until every piece was delivered, in order, in both roles.
 #[test]
-fn probe_uncompressed_chunk_sizes() {
-    let mut s = receiver(Role::Server, Delivery::Streaming, 100_000, 9, false);
-    let w = frame_to(Role::Server, true, false, 2, &vec![0u8; 69_380]);
-    let mut sizes = vec![];
-    for part in w.chunks(65_551) {
-        s.receive(part);
-        while let Some((e, _)) = s.next_event().unwrap() {
-            if let rfc6455::Event::BinaryChunk { data, fin } = e {
-                sizes.push((data.len(), fin));
+fn control_frames_behind_an_inflating_frame_wait_for_it() {
+    for role in [Role::Server, Role::Client] {
+        let mut p = peer(role, 15, false);
+        let data = vec![3u8; 1 << 20];
+        p.send_binary(&data).unwrap();
+        p.send_ping(b"behind").unwrap();
+        p.close(CloseCode::NORMAL, "bye").unwrap();
+        let mut s = streaming(role, usize::MAX);
+        s.receive(&output(&mut p));
+        let mut got = 0;
+        let mut pieces = 0;
+        loop {
+            let e = next(&mut s).unwrap();
+            if let Some((n, fin)) = chunk_len(&e) {
+                assert!(n <= PIECE);
+                assert_eq!(s.pending_output(), b"", "a Pong before the frame was delivered");
+                assert!(!s.close_received());
+                assert_eq!(s.state(), State::Open);
+                got += n;
+                pieces += 1;
+                if fin {
+                    break;
+                }
+            } else {
+                panic!("{role:?}: {e:?} before the frame's last piece ({got} bytes)");
+            }
+        }
+        assert_eq!(got, data.len());
+        assert!(pieces >= 16);
+        assert_eq!(next(&mut s), Some(Ev::Ping(b"behind".to_vec())));
+        assert_eq!(frames(s.pending_output()), vec![(rfc6455::OpCode::Pong, b"behind".to_vec())]);
+        assert_eq!(next(&mut s), Some(Ev::Close(1000, "bye".into(), true)));
+        assert!(s.close_received() && s.close_sent());
+        assert_eq!(next(&mut s), None);
+    }
+}
+
+/// End of file behind a compressed frame: every piece is still delivered, then the abnormal
+/// close (1006); end of file in the middle of a fragmented compressed message also ends in
+/// 1006 after the pieces of the frames that arrived.
+#[test]
+fn eof_while_inflating_delivers_the_frame_then_1006() {
+    for fin in [true, false] {
+        let mut p = peer(Role::Server, 15, false);
+        let data = vec![9u8; 300_000];
+        p.send_binary_fragment(&data, fin).unwrap();
+        let mut s = streaming(Role::Server, usize::MAX);
+        s.receive(&output(&mut p));
+        let first = next(&mut s).unwrap();
+        assert_eq!(chunk_len(&first), Some((PIECE, false)));
+        s.receive_eof();
+        let mut got = PIECE;
+        let mut last = None;
+        while let Some(e) = next(&mut s) {
+            match chunk_len(&e) {
+                Some((n, _)) => got += n,
+                None => {
+                    last = Some(e);
+                    break;
+                }
+            }
+        }
+        assert_eq!(got, data.len(), "fin {fin}");
+        assert_eq!(last, Some(Ev::Close(1006, String::new(), false)), "fin {fin}");
+        assert_eq!(s.state(), State::Closed);
+        assert_eq!(s.buffered_input(), 0);
+    }
+}
+
+/// The closing timer neither gives up nor spins while a compressed frame is being inflated:
+/// with this end's Close sent and `close_timeout` zero, `poll_timeout` is `None` between
+/// pieces (a piece is ready) and `handle_timeout` far past the deadline loses nothing; after
+/// the last piece the timer runs again.
+#[test]
+fn close_timer_waits_for_the_inflating_frame() {
+    let mut cfg = Config::default();
+    cfg.delivery = Delivery::Streaming;
+    cfg.close_timeout = Duration::ZERO;
+    let mut s = Connection::open(Role::Server, cfg);
+    s.enable_deflate(&params(15, false));
+    let mut p = peer(Role::Server, 15, false);
+    s.close(CloseCode::NORMAL, "").unwrap();
+    let _ = output(&mut s);
+    s.handle_timeout(Duration::from_secs(1)); // dates the timer
+    let data = vec![5u8; 1 << 20];
+    p.send_binary(&data).unwrap();
+    s.receive(&output(&mut p));
+    let mut got = 0;
+    let mut t = 1;
+    loop {
+        assert_eq!(s.poll_timeout(), None, "a piece is ready");
+        t += 100;
+        s.handle_timeout(Duration::from_secs(t));
+        assert_eq!(s.state(), State::Closing, "gave up with {got} bytes delivered");
+        let e = next(&mut s).unwrap();
+        let (n, fin) = chunk_len(&e).unwrap_or_else(|| panic!("{e:?}"));
+        got += n;
+        if fin {
+            break;
+        }
+    }
+    assert_eq!(got, data.len());
+    // Nothing more to read: the timer gives up now.
+    assert!(matches!(s.poll_timeout(), Some(d) if d <= Duration::from_secs(t)));
+    s.handle_timeout(Duration::from_secs(t + 1));
+    assert_eq!(next(&mut s), Some(Ev::Close(1006, String::new(), false)));
+}
+
+/// Keep-alive while inflating: received bytes restart the idle interval once (`Some(ZERO)`
+/// once, not at every call), and the pieces keep coming.
+#[test]
+fn keepalive_poll_timeout_does_not_spin_while_inflating() {
+    let mut cfg = Config::default();
+    cfg.delivery = Delivery::Streaming;
+    cfg.idle_ping = Some(Duration::from_secs(10));
+    let mut s = Connection::open(Role::Server, cfg);
+    s.enable_deflate(&params(15, false));
+    s.handle_timeout(Duration::from_secs(0));
+    let mut p = peer(Role::Server, 15, false);
+    p.send_binary(&vec![1u8; 1 << 20]).unwrap();
+    s.receive(&output(&mut p));
+    assert_eq!(s.poll_timeout(), Some(Duration::ZERO));
+    s.handle_timeout(Duration::from_secs(1));
+    let mut zeros = 0;
+    let mut n = 0;
+    while let Some(e) = next(&mut s) {
+        assert!(chunk_len(&e).is_some(), "{e:?}");
+        n += 1;
+        if s.poll_timeout() == Some(Duration::ZERO) {
+            zeros += 1;
+            s.handle_timeout(Duration::from_secs(1));
+        }
+    }
+    // 16 full pieces, then an empty last one (the message ends on the 64 KiB bound).
+    assert_eq!(n, 17);
+    assert_eq!(zeros, 0);
+    assert_eq!(s.poll_timeout(), Some(Duration::from_secs(11)));
+}
+
+/// A compressed message of exactly 2 x 64 KiB: two full pieces, then (at most) an empty last
+/// piece with `fin`; `max_message_size` at every edge: 0, 1, size - 1 fail with 1009 (having
+/// delivered at most `max` bytes), size and `usize::MAX` pass, and message mode agrees.
+#[test]
+fn limits_at_the_edges_and_a_64k_boundary() {
+    let size = 2 * PIECE;
+    let data: Vec<u8> = (0..size).map(|i| (i * 7 % 251) as u8).collect();
+    for limit in [0, 1, PIECE - 1, PIECE, PIECE + 1, size - 1, size, size + 1, usize::MAX] {
+        for delivery in [Delivery::Streaming, Delivery::Messages] {
+            let mut p = peer(Role::Server, 15, false);
+            p.send_binary(&data).unwrap();
+            let mut s = receiver(Role::Server, delivery, limit, 15, false);
+            s.receive(&output(&mut p));
+            let mut got = Vec::new();
+            let mut end = None;
+            while let Some(e) = next(&mut s) {
+                match e {
+                    Ev::BinaryChunk(b, fin) => {
+                        assert!(end.is_none(), "a chunk after fin");
+                        assert!(b.len() <= PIECE);
+                        got.extend_from_slice(&b);
+                        if fin {
+                            end = Some(Ok(()));
+                        }
+                    }
+                    Ev::Binary(b) => {
+                        got = b;
+                        end = Some(Ok(()));
+                    }
+                    Ev::Err(e) => end = Some(Err(e)),
+                    e => panic!("{e:?}"),
+                }
+            }
+            if limit >= size {
+                assert_eq!(end, Some(Ok(())), "limit {limit} {delivery:?}");
+                assert!(got == data, "limit {limit} {delivery:?}");
+            } else {
+                let Some(Err(Error::Protocol(ProtocolError::MessageTooLarge { max, .. }))) = end else {
+                    panic!("limit {limit} {delivery:?}: {end:?}")
+                };
+                assert_eq!(max, limit);
+                assert!(got.len() <= limit && data.starts_with(&got), "limit {limit}");
+                assert_eq!(sent_close_code(&output(&mut s)), Some(1009));
             }
         }
     }
-    eprintln!("{sizes:?}");
+}
+
+/// Invalid deflate data in the middle of a frame, after pieces were delivered: the pieces
+/// before it are the message's true prefix, then the connection fails with
+/// `InvalidCompressedData` and one Close frame, as in message mode.
+#[test]
+fn invalid_deflate_after_delivered_pieces() {
+    // 1 MiB of zeros, sync-flushed, then a block with the reserved type 3 (invalid).
+    let mut c = Compress::new_with_window_bits(Compression::new(6), false, 15);
+    let mut z = deflate(&mut c, &[(vec![0u8; 1 << 20], Flush::Sync)]);
+    z.extend_from_slice(&[0, 0, 0xff, 0xff, 0x07, 0xff, 0xff]);
+    let mut codes = vec![];
+    for delivery in [Delivery::Streaming, Delivery::Messages] {
+        let mut s = receiver(Role::Server, delivery, usize::MAX, 15, false);
+        s.receive(&frame_to(Role::Server, true, true, 2, &z));
+        let mut got = 0;
+        let err = loop {
+            match next(&mut s).unwrap() {
+                Ev::BinaryChunk(b, fin) => {
+                    assert!(!fin && b.iter().all(|&x| x == 0));
+                    got += b.len();
+                }
+                Ev::Err(e) => break e,
+                e => panic!("{e:?}"),
+            }
+        };
+        assert_eq!(err, Error::Protocol(ProtocolError::InvalidCompressedData));
+        if delivery == Delivery::Streaming {
+            assert!(got >= (1 << 20) - PIECE, "{got}");
+        }
+        assert_eq!(next(&mut s), None);
+        assert_eq!(s.state(), State::Closed);
+        codes.push(sent_close_code(&output(&mut s)));
+    }
+    assert_eq!(codes[0], codes[1]);
+    assert!(matches!(codes[0], Some(1007 | 1002)), "{codes:?}");
+}
+
+/// A text message whose characters straddle pieces and frames: every piece is valid text,
+/// and the pieces join into the text (4-byte characters, frames cut inside characters of
+/// the inflated text, pieces cut by the 64 KiB bound).
+#[test]
+fn text_straddling_pieces_and_frames() {
+    let text: String = "🎉€κa".repeat(40_000);
+    let bytes = text.as_bytes();
+    // Level 0 (stored blocks): a cut in the compressed bytes is a cut at about the same
+    // place in the text, so frames end inside characters.
+    let mut c = Compress::new_with_window_bits(Compression::new(0), false, 15);
+    let z = deflate(&mut c, &[(bytes.to_vec(), Flush::Sync)]);
+    let cuts = [0, 65_531, 65_538, 131_077, 200_003, z.len()];
+    let mut wire = Vec::new();
+    for k in 0..cuts.len() - 1 {
+        let last = k == cuts.len() - 2;
+        wire.extend(frame_to(Role::Server, last, k == 0, if k == 0 { 1 } else { 0 }, &z[cuts[k]..cuts[k + 1]]));
+    }
+    let mut s = streaming(Role::Server, usize::MAX);
+    s.receive(&wire);
+    let mut got = String::new();
+    while let Some(e) = next(&mut s) {
+        let Ev::TextChunk(t, _) = e else { panic!("{e:?}") };
+        assert!(t.len() <= PIECE);
+        got.push_str(&t);
+    }
+    assert!(got == text);
+}
+
+/// `buffered_input` while inflating stays within the documented bound, and counts only what
+/// is held: the compressed bytes not yet used, and the reassembled part of a fragmented
+/// message.
+#[test]
+fn buffered_input_while_inflating() {
+    let mut cfg = Config::default();
+    cfg.delivery = Delivery::Streaming;
+    cfg.max_frame_size = 100_000;
+    cfg.max_message_size = 4 << 20;
+    let mut s = Connection::open(Role::Server, cfg.clone());
+    s.enable_deflate(&params(15, false));
+    let mut p = peer(Role::Server, 15, false);
+    p.send_binary_fragment(&vec![1u8; 2 << 20], false).unwrap();
+    p.send_binary_fragment(&vec![2u8; 1 << 20], true).unwrap();
+    let w = output(&mut p);
+    let bound = w.len() + cfg.max_frame_size.max(125) + 14 + cfg.max_message_size;
+    s.receive(&w);
+    while let Some(e) = next(&mut s) {
+        assert!(chunk_len(&e).is_some(), "{e:?}");
+        assert!(s.buffered_input() <= bound);
+        assert!(s.buffered_input() <= w.len() + PIECE, "{}", s.buffered_input());
+    }
+    assert_eq!(s.buffered_input(), 0);
 }
