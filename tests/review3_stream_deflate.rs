@@ -28,7 +28,13 @@ fn params(bits: u8, nct: bool) -> DeflateParams {
 }
 
 /// The receiving end (`role`), with permessage-deflate on.
-fn receiver(role: Role, delivery: Delivery, max_message_size: usize, bits: u8, nct: bool) -> Connection {
+fn receiver(
+    role: Role,
+    delivery: Delivery,
+    max_message_size: usize,
+    bits: u8,
+    nct: bool,
+) -> Connection {
     let mut cfg = Config::default();
     cfg.delivery = delivery;
     cfg.max_message_size = max_message_size;
@@ -63,7 +69,10 @@ fn deflate(c: &mut Compress, pieces: &[(Vec<u8>, Flush)]) -> Vec<u8> {
         let status = c.compress_vec(input, out, flush).unwrap();
         input = &input[(c.total_in() - before) as usize..];
         let finished = matches!(status, flate2::Status::StreamEnd);
-        if input.is_empty() && out.len() < out.capacity() && (finished || !matches!(flush, FlushCompress::Finish)) {
+        if input.is_empty()
+            && out.len() < out.capacity()
+            && (finished || !matches!(flush, FlushCompress::Finish))
+        {
             break;
         }
     };
@@ -160,14 +169,16 @@ fn msg_strategy() -> impl Strategy<Value = Msg> {
         proptest::option::of(0usize..4),
         proptest::option::weighted(0.1, 0u16..1000),
     )
-        .prop_map(|(text, compressed, pieces, cuts, ping_after, corrupt)| Msg {
-            text,
-            compressed,
-            pieces,
-            cuts,
-            ping_after,
-            corrupt,
-        })
+        .prop_map(
+            |(text, compressed, pieces, cuts, ping_after, corrupt)| Msg {
+                text,
+                compressed,
+                pieces,
+                cuts,
+                ping_after,
+                corrupt,
+            },
+        )
 }
 
 /// The wire bytes of `msgs` towards `role`, and what each message holds.
@@ -176,7 +187,11 @@ fn wire(role: Role, msgs: &[Msg], bits: u8, nct: bool, level: u32) -> (Vec<u8>, 
     let mut out = Vec::new();
     let mut plain = Vec::new();
     for (i, m) in msgs.iter().enumerate() {
-        let data: Vec<u8> = m.pieces.iter().flat_map(|(d, _)| d.iter().copied()).collect();
+        let data: Vec<u8> = m
+            .pieces
+            .iter()
+            .flat_map(|(d, _)| d.iter().copied())
+            .collect();
         let mut payload = if m.compressed {
             let z = deflate(&mut c, &m.pieces);
             if nct {
@@ -208,7 +223,13 @@ fn wire(role: Role, msgs: &[Msg], bits: u8, nct: bool, level: u32) -> (Vec<u8>, 
                 (true, true) => 1,
                 (true, false) => 2,
             };
-            out.extend(frame_to(role, fin, first && m.compressed, op, &payload[from..to]));
+            out.extend(frame_to(
+                role,
+                fin,
+                first && m.compressed,
+                op,
+                &payload[from..to],
+            ));
             from = to;
             if m.ping_after == Some(k) && !fin {
                 out.extend(frame_to(role, true, false, 9, format!("p{i}").as_bytes()));
@@ -216,7 +237,13 @@ fn wire(role: Role, msgs: &[Msg], bits: u8, nct: bool, level: u32) -> (Vec<u8>, 
         }
         plain.push(data);
     }
-    out.extend(frame_to(role, true, false, 8, &[0x03, 0xe8, b'b', b'y', b'e']));
+    out.extend(frame_to(
+        role,
+        true,
+        false,
+        8,
+        &[0x03, 0xe8, b'b', b'y', b'e'],
+    ));
     (out, plain)
 }
 
@@ -231,7 +258,12 @@ enum N {
     Err(Error),
 }
 
-fn run(mut conn: Connection, wire: &[u8], cuts: &[usize], shrink: bool) -> (Vec<N>, usize, Vec<u8>) {
+fn run(
+    mut conn: Connection,
+    wire: &[u8],
+    cuts: &[usize],
+    shrink: bool,
+) -> (Vec<N>, usize, Vec<u8>) {
     let mut out = Vec::new();
     let mut cur: Option<(bool, Vec<u8>)> = None;
     let mut largest = 0;
@@ -370,13 +402,16 @@ fn summary(v: &[N]) -> Vec<String> {
         .collect()
 }
 
-
 /// A peer (of the receiving `role`) that compresses every message, with the same params.
 fn peer(role: Role, bits: u8, nct: bool) -> Connection {
     let mut cfg = Config::default();
     let d = cfg.deflate.as_mut().unwrap();
     d.threshold = 0;
-    let other = if role == Role::Server { Role::Client } else { Role::Server };
+    let other = if role == Role::Server {
+        Role::Client
+    } else {
+        Role::Server
+    };
     let mut c = Connection::open(other, cfg);
     c.enable_deflate(&params(bits, nct));
     c
@@ -422,7 +457,11 @@ fn control_frames_behind_an_inflating_frame_wait_for_it() {
             let e = next(&mut s).unwrap();
             if let Some((n, fin)) = chunk_len(&e) {
                 assert!(n <= PIECE);
-                assert_eq!(s.pending_output(), b"", "a Pong before the frame was delivered");
+                assert_eq!(
+                    s.pending_output(),
+                    b"",
+                    "a Pong before the frame was delivered"
+                );
                 assert!(!s.close_received());
                 assert_eq!(s.state(), State::Open);
                 got += n;
@@ -437,7 +476,10 @@ fn control_frames_behind_an_inflating_frame_wait_for_it() {
         assert_eq!(got, data.len());
         assert!(pieces >= 16);
         assert_eq!(next(&mut s), Some(Ev::Ping(b"behind".to_vec())));
-        assert_eq!(frames(s.pending_output()), vec![(rfc6455::OpCode::Pong, b"behind".to_vec())]);
+        assert_eq!(
+            frames(s.pending_output()),
+            vec![(rfc6455::OpCode::Pong, b"behind".to_vec())]
+        );
         assert_eq!(next(&mut s), Some(Ev::Close(1000, "bye".into(), true)));
         assert!(s.close_received() && s.close_sent());
         assert_eq!(next(&mut s), None);
@@ -470,7 +512,11 @@ fn eof_while_inflating_delivers_the_frame_then_1006() {
             }
         }
         assert_eq!(got, data.len(), "fin {fin}");
-        assert_eq!(last, Some(Ev::Close(1006, String::new(), false)), "fin {fin}");
+        assert_eq!(
+            last,
+            Some(Ev::Close(1006, String::new(), false)),
+            "fin {fin}"
+        );
         assert_eq!(s.state(), State::Closed);
         assert_eq!(s.buffered_input(), 0);
     }
@@ -500,7 +546,11 @@ fn close_timer_waits_for_the_inflating_frame() {
         assert_eq!(s.poll_timeout(), None, "a piece is ready");
         t += 100;
         s.handle_timeout(Duration::from_secs(t));
-        assert_eq!(s.state(), State::Closing, "gave up with {got} bytes delivered");
+        assert_eq!(
+            s.state(),
+            State::Closing,
+            "gave up with {got} bytes delivered"
+        );
         let e = next(&mut s).unwrap();
         let (n, fin) = chunk_len(&e).unwrap_or_else(|| panic!("{e:?}"));
         got += n;
@@ -553,7 +603,17 @@ fn keepalive_poll_timeout_does_not_spin_while_inflating() {
 fn limits_at_the_edges_and_a_64k_boundary() {
     let size = 2 * PIECE;
     let data: Vec<u8> = (0..size).map(|i| (i * 7 % 251) as u8).collect();
-    for limit in [0, 1, PIECE - 1, PIECE, PIECE + 1, size - 1, size, size + 1, usize::MAX] {
+    for limit in [
+        0,
+        1,
+        PIECE - 1,
+        PIECE,
+        PIECE + 1,
+        size - 1,
+        size,
+        size + 1,
+        usize::MAX,
+    ] {
         for delivery in [Delivery::Streaming, Delivery::Messages] {
             let mut p = peer(Role::Server, 15, false);
             p.send_binary(&data).unwrap();
@@ -583,11 +643,15 @@ fn limits_at_the_edges_and_a_64k_boundary() {
                 assert_eq!(end, Some(Ok(())), "limit {limit} {delivery:?}");
                 assert!(got == data, "limit {limit} {delivery:?}");
             } else {
-                let Some(Err(Error::Protocol(ProtocolError::MessageTooLarge { max, .. }))) = end else {
+                let Some(Err(Error::Protocol(ProtocolError::MessageTooLarge { max, .. }))) = end
+                else {
                     panic!("limit {limit} {delivery:?}: {end:?}")
                 };
                 assert_eq!(max, limit);
-                assert!(got.len() <= limit && data.starts_with(&got), "limit {limit}");
+                assert!(
+                    got.len() <= limit && data.starts_with(&got),
+                    "limit {limit}"
+                );
                 assert_eq!(sent_close_code(&output(&mut s)), Some(1009));
             }
         }
@@ -645,13 +709,21 @@ fn text_straddling_pieces_and_frames() {
     let mut wire = Vec::new();
     for k in 0..cuts.len() - 1 {
         let last = k == cuts.len() - 2;
-        wire.extend(frame_to(Role::Server, last, k == 0, if k == 0 { 1 } else { 0 }, &z[cuts[k]..cuts[k + 1]]));
+        wire.extend(frame_to(
+            Role::Server,
+            last,
+            k == 0,
+            if k == 0 { 1 } else { 0 },
+            &z[cuts[k]..cuts[k + 1]],
+        ));
     }
     let mut s = streaming(Role::Server, usize::MAX);
     s.receive(&wire);
     let mut got = String::new();
     while let Some(e) = next(&mut s) {
-        let Ev::TextChunk(t, _) = e else { panic!("{e:?}") };
+        let Ev::TextChunk(t, _) = e else {
+            panic!("{e:?}")
+        };
         assert!(t.len() <= PIECE);
         got.push_str(&t);
     }
@@ -678,7 +750,11 @@ fn buffered_input_while_inflating() {
     while let Some(e) = next(&mut s) {
         assert!(chunk_len(&e).is_some(), "{e:?}");
         assert!(s.buffered_input() <= bound);
-        assert!(s.buffered_input() <= w.len() + PIECE, "{}", s.buffered_input());
+        assert!(
+            s.buffered_input() <= w.len() + PIECE,
+            "{}",
+            s.buffered_input()
+        );
     }
     assert_eq!(s.buffered_input(), 0);
 }
