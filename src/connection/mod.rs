@@ -57,14 +57,16 @@ pub enum Event<'a> {
     /// A whole binary message.
     Binary(&'a [u8]),
     /// (Streaming mode) A piece of a text message, ending on a character boundary; `fin` marks
-    /// the message's last piece.
+    /// the message's last piece. A piece may be empty (an empty message, an empty last frame,
+    /// or the end of a compressed message found after its last full piece).
     TextChunk {
         /// The text of this piece.
         text: &'a str,
         /// Whether the message ends with this piece.
         fin: bool,
     },
-    /// (Streaming mode) A piece of a binary message; `fin` marks the message's last piece.
+    /// (Streaming mode) A piece of a binary message; `fin` marks the message's last piece. A
+    /// piece may be empty, like a [`TextChunk`](Self::TextChunk).
     BinaryChunk {
         /// The bytes of this piece.
         data: &'a [u8],
@@ -456,9 +458,11 @@ impl Connection {
     ///
     /// A connection that gives up becomes [`State::Closed`], and the next
     /// [`next_event`](Self::next_event) yields [`Event::Close`] with code 1006 and
-    /// `was_clean: false`. It does not give up while bytes handed in since the last
-    /// `next_event` call wait to be read (they may hold the awaited frame): call `next_event`
-    /// first, as the call order says.
+    /// `was_clean: false`. It does not give up while a whole frame (or handshake head) that
+    /// was handed in waits to be taken with `next_event` — it may be the awaited Close — and
+    /// [`poll_timeout`](Self::poll_timeout) is `None` meanwhile: call `next_event` until it
+    /// returns `None` after every read, as the call order says. A partial frame does not hold
+    /// the timer off.
     ///
     /// Time only moves forward: a `now` earlier than one given before counts as the latest
     /// given. Every timer starts at the `now` of the first call after it was armed (see

@@ -39,27 +39,37 @@ fn receive_into_room() {
     assert_eq!(c.buffered_input(), 0);
 }
 
-/// `handle_timeout`: "It does not give up while bytes handed in since the last `next_event`
-/// call wait to be read (they may hold the awaited frame)". Here the bytes handed in are the
-/// first half of the peer's Close frame; `next_event` was not called since.
+/// `handle_timeout`: "It does not give up while a whole frame (or handshake head) that was
+/// handed in waits to be taken with next_event". Half of the peer's Close is not one: the
+/// timer gives up; the whole Close is: it waits, and the close is clean.
 #[test]
-fn close_timer_with_unread_partial_bytes() {
+fn close_timer_waits_for_a_whole_received_frame_only() {
+    let close = client_frame(true, 8, &[0x03, 0xe8]);
     let mut c = server();
     c.close(CloseCode::NORMAL, "").unwrap();
     let _ = output(&mut c);
     c.handle_timeout(Duration::from_secs(0));
-    let close = client_frame(true, 8, &[0x03, 0xe8]);
     c.receive(&close[..3]);
     c.handle_timeout(Duration::from_secs(100));
-    // README: "A timer does not give up while a received frame ... waits": a partial frame
-    // is not one, so giving up is what the README says; the Connection doc says otherwise.
-    let gave_up = c.state() == State::Closed;
-    c.receive(&close[3..]);
-    let evs = drain(&mut c);
-    assert!(
-        !gave_up,
-        "gave up with unread bytes handed in since the last next_event: {evs:?}"
+    assert_eq!(
+        c.state(),
+        State::Closed,
+        "a partial frame does not hold the timer"
     );
+    assert_eq!(drain(&mut c), vec![Ev::Close(1006, String::new(), false)]);
+
+    let mut c = server();
+    c.close(CloseCode::NORMAL, "").unwrap();
+    let _ = output(&mut c);
+    c.handle_timeout(Duration::from_secs(0));
+    c.receive(&close);
+    assert_eq!(
+        c.poll_timeout(),
+        None,
+        "nothing to wait for until next_event"
+    );
+    c.handle_timeout(Duration::from_secs(100));
+    assert_eq!(drain(&mut c), vec![Ev::Close(1000, String::new(), true)]);
 }
 
 /// `close_sent`: "Whether this end queued its Close frame (by close, in reply to the peer's,
