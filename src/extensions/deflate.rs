@@ -652,13 +652,22 @@ fn decompress_into(
     let status = state.decompress_vec(input, out, FlushDecompress::Sync);
     let used = (state.total_in() - before) as usize;
     let full = out.len() == out.capacity();
+    after_decompress(state, status)?;
+    Ok((used, full))
+}
+
+/// zlib's verdict on one inflate call: a final block (BFINAL) ends the peer's deflate stream,
+/// so a fresh one starts; corrupt data fails the connection.
+fn after_decompress(
+    state: &mut Decompress,
+    status: Result<Status, flate2::DecompressError>,
+) -> Result<(), ProtocolError> {
     match status {
         Ok(Status::StreamEnd) => {
-            // A final block: the peer ended its deflate stream; start a fresh one.
             state.reset(false);
-            Ok((used, full))
+            Ok(())
         }
-        Ok(_) => Ok((used, full)),
+        Ok(_) => Ok(()),
         Err(_) => Err(ProtocolError::InvalidCompressedData),
     }
 }
@@ -674,15 +683,8 @@ fn decompress_slice(
     let status = state.decompress(input, out, FlushDecompress::Sync);
     let used = (state.total_in() - in_before) as usize;
     let written = (state.total_out() - out_before) as usize;
-    match status {
-        Ok(Status::StreamEnd) => {
-            // A final block: the peer ended its deflate stream; start a fresh one.
-            state.reset(false);
-            Ok((used, written))
-        }
-        Ok(_) => Ok((used, written)),
-        Err(_) => Err(ProtocolError::InvalidCompressedData),
-    }
+    after_decompress(state, status)?;
+    Ok((used, written))
 }
 
 #[cfg(test)]
