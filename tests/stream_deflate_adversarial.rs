@@ -333,7 +333,7 @@ fn normalize_err(v: &mut [N]) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { failure_persistence: None, cases: std::env::var("R3_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(96), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { failure_persistence: None, cases: std::env::var("R3_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(300), ..ProptestConfig::default() })]
 
     /// Streaming pieces join into what message mode delivers, for any deflate stream, frame
     /// split, chunking, limit and role; every piece holds at most 64 KiB; both modes queue
@@ -757,4 +757,48 @@ fn buffered_input_while_inflating() {
         );
     }
     assert_eq!(s.buffered_input(), 0);
+}
+
+/// Found by `streaming_equals_messages` (release, 3,000 cases): a message whose final
+/// (BFINAL) block ended exactly as the output buffer filled made zlib report the stream's end
+/// on the next call, without using input; message mode took that for "no progress" and failed
+/// a valid message with InvalidCompressedData (a defect older than streaming inflate).
+#[test]
+fn stream_end_reported_after_a_full_output_buffer_is_progress() {
+    let chars = ['a', 'κ', '€', '🎉', 'ό', ' '];
+    let mut x = 13097043239381192235u64 | 1;
+    let mut s = String::new();
+    while s.len() < 35703 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let c = chars[(x % 6) as usize];
+        for _ in 0..(x >> 8) % 40 {
+            s.push(c);
+        }
+    }
+    let m = Msg {
+        text: false,
+        compressed: true,
+        pieces: vec![
+            (s.into_bytes(), Flush::Sync),
+            (vec![0; 35], Flush::Sync),
+            (vec![2; 21579], Flush::Finish),
+        ],
+        cuts: vec![855],
+        ping_after: None,
+        corrupt: None,
+    };
+    let (w, plain) = wire(Role::Server, std::slice::from_ref(&m), 11, false, 2);
+    for delivery in [Delivery::Messages, Delivery::Streaming] {
+        for limit in [65_535usize, usize::MAX] {
+            let r = receiver(Role::Server, delivery, limit, 11, false);
+            let (got, _, _) = run(r, &w, &[usize::MAX], false);
+            assert_eq!(
+                got,
+                vec![N::Binary(plain[0].clone()), N::Close(1000, true)],
+                "{delivery:?} {limit}"
+            );
+        }
+    }
 }

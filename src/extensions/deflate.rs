@@ -515,9 +515,11 @@ impl Decompressor {
             if out.len() == out.capacity() {
                 grow(out, limit, input.len());
             }
-            let (used, full) = decompress_into(state, input, out)?;
+            let (used, full, ended) = decompress_into(state, input, out)?;
             input = &input[used..];
-            if used == 0 && !full && !input.is_empty() {
+            // (A stream that ends without using input is progress too: zlib may report the
+            // end of a final block only on the call after the one that filled `out`.)
+            if used == 0 && !full && !ended && !input.is_empty() {
                 // No progress with input and room left: the stream ended and what follows
                 // cannot be decoded.
                 return Err(ProtocolError::InvalidCompressedData);
@@ -575,7 +577,7 @@ impl Decompressor {
             let state = self
                 .state
                 .get_or_insert_with(|| Decompress::new_with_window_bits(false, bits));
-            let (used, written) = decompress_slice(state, seg, &mut out[piece.written..])?;
+            let (used, written, ended) = decompress_slice(state, seg, &mut out[piece.written..])?;
             if tail {
                 // (At most 4.)
                 self.tail_fed += used as u8;
@@ -587,7 +589,7 @@ impl Decompressor {
             if self.pending {
                 return Ok(piece);
             }
-            if used == 0 && written == 0 && !seg.is_empty() {
+            if used == 0 && written == 0 && !ended && !seg.is_empty() {
                 // No progress with input and room left: the stream ended and what follows
                 // cannot be decoded.
                 return Err(ProtocolError::InvalidCompressedData);
@@ -642,49 +644,50 @@ fn grow(out: &mut Vec<u8>, limit: usize, input_len: usize) {
 }
 
 /// Runs inflate into the spare capacity of `out` (never reallocating it); returns the input
-/// bytes used and whether the output filled that capacity (more output may be pending).
+/// bytes used, whether the output filled that capacity (more output may be pending), and
+/// whether a deflate stream ended (and a fresh one started).
 fn decompress_into(
     state: &mut Decompress,
     input: &[u8],
     out: &mut Vec<u8>,
-) -> Result<(usize, bool), ProtocolError> {
+) -> Result<(usize, bool, bool), ProtocolError> {
     let before = state.total_in();
     let status = state.decompress_vec(input, out, FlushDecompress::Sync);
     let used = (state.total_in() - before) as usize;
     let full = out.len() == out.capacity();
-    after_decompress(state, status)?;
-    Ok((used, full))
+    let ended = after_decompress(state, status)?;
+    Ok((used, full, ended))
 }
 
 /// zlib's verdict on one inflate call: a final block (BFINAL) ends the peer's deflate stream,
-/// so a fresh one starts; corrupt data fails the connection.
+/// so a fresh one starts (returns whether that happened); corrupt data fails the connection.
 fn after_decompress(
     state: &mut Decompress,
     status: Result<Status, flate2::DecompressError>,
-) -> Result<(), ProtocolError> {
+) -> Result<bool, ProtocolError> {
     match status {
         Ok(Status::StreamEnd) => {
             state.reset(false);
-            Ok(())
+            Ok(true)
         }
-        Ok(_) => Ok(()),
+        Ok(_) => Ok(false),
         Err(_) => Err(ProtocolError::InvalidCompressedData),
     }
 }
 
-/// Runs inflate from `input` into `out`; returns the input bytes used and the output bytes
-/// written.
+/// Runs inflate from `input` into `out`; returns the input bytes used, the output bytes
+/// written, and whether a deflate stream ended (and a fresh one started).
 fn decompress_slice(
     state: &mut Decompress,
     input: &[u8],
     out: &mut [u8],
-) -> Result<(usize, usize), ProtocolError> {
+) -> Result<(usize, usize, bool), ProtocolError> {
     let (in_before, out_before) = (state.total_in(), state.total_out());
     let status = state.decompress(input, out, FlushDecompress::Sync);
     let used = (state.total_in() - in_before) as usize;
     let written = (state.total_out() - out_before) as usize;
-    after_decompress(state, status)?;
-    Ok((used, written))
+    let ended = after_decompress(state, status)?;
+    Ok((used, written, ended))
 }
 
 #[cfg(test)]
