@@ -401,6 +401,17 @@ impl Connection {
         }
     }
 
+    /// Whether the peer showed a sign of life that restarts the timer of `phase` since the
+    /// timers last looked: received bytes for keep-alive, output it read for the closing and
+    /// linger timers.
+    fn sign_of_life(&self, phase: Phase) -> bool {
+        match phase {
+            Phase::Idle | Phase::AwaitPong => self.rx.activity,
+            Phase::Closing | Phase::Linger => self.tx.progress,
+            Phase::Handshake => false,
+        }
+    }
+
     /// When the connection next wants [`handle_timeout`](Self::handle_timeout) to be called,
     /// on the driver's clock (the one whose time `handle_timeout` is given).
     ///
@@ -428,12 +439,9 @@ impl Connection {
     /// ```
     pub fn poll_timeout(&self) -> Option<Duration> {
         let (phase, limit) = self.phase()?;
-        match phase {
-            // Learn when the input arrived, to restart the idle interval from there.
-            Phase::Idle | Phase::AwaitPong if self.rx.activity => return Some(Duration::ZERO),
-            // The peer read some of our output: the timer starts again from now.
-            Phase::Closing | Phase::Linger if self.tx.progress => return Some(Duration::ZERO),
-            _ => {}
+        if self.sign_of_life(phase) {
+            // Learn the time of it, to restart the timer from there.
+            return Some(Duration::ZERO);
         }
         if phase.gives_up() && self.rx.event_ready() {
             // What was received may be the awaited frame: next_event first.
@@ -473,17 +481,17 @@ impl Connection {
             self.timers.stop();
             return;
         };
-        if matches!(phase, Phase::Idle | Phase::AwaitPong) && self.rx.activity {
-            // A sign of life: the idle interval starts again from now.
-            self.rx.activity = false;
-            self.timers.awaiting_pong = false;
-            self.timers.restart(Phase::Idle, now);
-            return;
-        }
-        if matches!(phase, Phase::Closing | Phase::Linger) && self.tx.progress {
-            // The peer reads what we write: give it the whole timeout again.
-            self.tx.progress = false;
-            self.timers.restart(phase, now);
+        if self.sign_of_life(phase) {
+            if phase == Phase::AwaitPong || phase == Phase::Idle {
+                // Received bytes: the idle interval starts again from now.
+                self.rx.activity = false;
+                self.timers.awaiting_pong = false;
+                self.timers.restart(Phase::Idle, now);
+            } else {
+                // The peer reads what we write: give it the whole timeout again.
+                self.tx.progress = false;
+                self.timers.restart(phase, now);
+            }
             return;
         }
         if phase.gives_up() && self.rx.event_ready() {
