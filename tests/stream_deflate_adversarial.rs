@@ -127,26 +127,29 @@ impl std::fmt::Debug for Msg {
     }
 }
 
+/// At least `n` bytes of runs of 1- to 4-byte characters, from `seed`.
+fn mixed_text(seed: u64, n: usize) -> Vec<u8> {
+    let chars = ['a', 'κ', '€', '🎉', 'ό', ' '];
+    let mut x = seed | 1;
+    let mut s = String::new();
+    while s.len() < n {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let c = chars[(x % 6) as usize];
+        for _ in 0..(x >> 8) % 40 {
+            s.push(c);
+        }
+    }
+    s.into_bytes()
+}
+
 fn data_strategy() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         // Long runs: a small frame inflates to many pieces.
         (any::<u8>(), 0usize..200_000).prop_map(|(b, n)| vec![b; n]),
         // Text with 1- to 4-byte characters (may straddle pieces and frames).
-        (any::<u64>(), 0usize..40_000).prop_map(|(seed, n)| {
-            let chars = ['a', 'κ', '€', '🎉', 'ό', ' '];
-            let mut x = seed | 1;
-            let mut s = String::new();
-            while s.len() < n {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                let c = chars[(x % 6) as usize];
-                for _ in 0..(x >> 8) % 40 {
-                    s.push(c);
-                }
-            }
-            s.into_bytes()
-        }),
+        (any::<u64>(), 0usize..40_000).prop_map(|(seed, n)| mixed_text(seed, n)),
         proptest::collection::vec(any::<u8>(), 0..3000),
     ]
 }
@@ -765,23 +768,11 @@ fn buffered_input_while_inflating() {
 /// a valid message with InvalidCompressedData (a defect older than streaming inflate).
 #[test]
 fn stream_end_reported_after_a_full_output_buffer_is_progress() {
-    let chars = ['a', 'κ', '€', '🎉', 'ό', ' '];
-    let mut x = 13097043239381192235u64 | 1;
-    let mut s = String::new();
-    while s.len() < 35703 {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        let c = chars[(x % 6) as usize];
-        for _ in 0..(x >> 8) % 40 {
-            s.push(c);
-        }
-    }
     let m = Msg {
         text: false,
         compressed: true,
         pieces: vec![
-            (s.into_bytes(), Flush::Sync),
+            (mixed_text(13097043239381192235, 35703), Flush::Sync),
             (vec![0; 35], Flush::Sync),
             (vec![2; 21579], Flush::Finish),
         ],
