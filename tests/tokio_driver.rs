@@ -12,6 +12,15 @@ use std::time::{Duration, Instant};
 
 /// Runs the documented driver loop on `conn` until it should close the transport or
 /// `limit` passes; returns the events and whether it finished.
+/// A raw peer socket and the tokio socket accepted for it, over 127.0.0.1.
+fn loopback_pair() -> (std::net::TcpStream, tokio::net::TcpStream) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let peer = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (stream, _) = listener.accept().unwrap();
+    stream.set_nonblocking(true).unwrap();
+    (peer, tokio::net::TcpStream::from_std(stream).unwrap())
+}
+
 async fn run(io: &mut TokioDriver, conn: &mut Connection, limit: Duration) -> (Vec<Ev>, bool) {
     let start = Instant::now();
     let mut seen = vec![];
@@ -60,14 +69,9 @@ fn flooding_peer(stream: std::net::TcpStream, stop: Arc<AtomicBool>) {
 /// `receive`, when unread bytes forbid giving up, and `wait` prefers reading to the timer.
 #[tokio::test]
 async fn driver_close_timeout_with_a_peer_that_floods() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
     let stop = Arc::new(AtomicBool::new(false));
-    let peer = std::net::TcpStream::connect(addr).unwrap();
+    let (peer, stream) = loopback_pair();
     flooding_peer(peer, stop.clone());
-    let (stream, _) = listener.accept().unwrap();
-    stream.set_nonblocking(true).unwrap();
-    let stream = tokio::net::TcpStream::from_std(stream).unwrap();
     let mut cfg = Config::default();
     cfg.close_timeout = Duration::from_millis(200);
     let mut conn = Connection::open(Role::Server, cfg);
@@ -88,12 +92,7 @@ async fn driver_close_timeout_with_a_peer_that_floods() {
 /// within about 2 × close_timeout and `close()` must return within its 2 s.
 #[tokio::test]
 async fn driver_peer_that_never_reads() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let peer = std::net::TcpStream::connect(addr).unwrap();
-    let (stream, _) = listener.accept().unwrap();
-    stream.set_nonblocking(true).unwrap();
-    let stream = tokio::net::TcpStream::from_std(stream).unwrap();
+    let (peer, stream) = loopback_pair();
     let mut cfg = Config::default();
     cfg.close_timeout = Duration::from_millis(200);
     let mut conn = Connection::open(Role::Server, cfg);
@@ -129,12 +128,7 @@ async fn driver_duration_max_timeouts() {
         Duration::from_secs(100 * 365 * 86400),
         Duration::from_secs(1 << 40),
     ] {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let mut peer = std::net::TcpStream::connect(addr).unwrap();
-        let (stream, _) = listener.accept().unwrap();
-        stream.set_nonblocking(true).unwrap();
-        let stream = tokio::net::TcpStream::from_std(stream).unwrap();
+        let (mut peer, stream) = loopback_pair();
         let mut cfg = Config::default();
         cfg.close_timeout = d;
         cfg.idle_ping = Some(d);
@@ -183,12 +177,7 @@ async fn driver_client_close_after_giving_up_is_prompt() {
 /// A peer that sends its Close and half-closes (shuts down writing) still gets our echo.
 #[tokio::test]
 async fn driver_peer_half_closes_after_its_close() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let mut peer = std::net::TcpStream::connect(addr).unwrap();
-    let (stream, _) = listener.accept().unwrap();
-    stream.set_nonblocking(true).unwrap();
-    let stream = tokio::net::TcpStream::from_std(stream).unwrap();
+    let (mut peer, stream) = loopback_pair();
     let mut conn = Connection::open(Role::Server, Config::default());
     let mut io = TokioDriver::new(stream).unwrap();
     peer.write_all(&client_frame(true, 8, &[0x0f, 0xa0]))
