@@ -53,7 +53,7 @@ async fn serve(stream: TcpStream, peer: SocketAddr) -> std::io::Result<()> {
         if conn.should_close_transport() {
             break;
         }
-        match io.wait(&conn).await? {
+        match io.wait(&mut conn).await? {
             Io::Idle => break,
             happened => io.apply(happened, &mut conn)?,
         }

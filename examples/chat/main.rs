@@ -264,7 +264,7 @@ async fn chat(
         }
         let room_for_more = conn.buffered_amount() < io.high_water;
         tokio::select! {
-            happened = io.wait(&conn) => match happened? {
+            happened = io.wait(&mut conn) => match happened? {
                 Io::Idle => break,
                 happened => io.apply(happened, &mut conn)?,
             },
