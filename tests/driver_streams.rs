@@ -4,10 +4,8 @@
 
 mod common;
 
-use common::{own, Ev};
-use rfc6455::driver::{Io, TokioDriver};
-use rfc6455::handshake::{AcceptOptions, ClientOptions, WsUrl};
-use rfc6455::{CloseCode, Config, Connection, Event};
+use common::driver::{client_driven, echo_driven};
+use common::Ev;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -56,81 +54,6 @@ impl AsyncWrite for Trickle {
     }
 }
 
-/// The echo server loop over any stream; returns the events it saw.
-async fn echo_server<S: AsyncRead + AsyncWrite + Unpin>(stream: S) -> Vec<Ev> {
-    let mut conn = Connection::server(Config::default());
-    let mut io = TokioDriver::with_stream(stream);
-    let mut seen = vec![];
-    loop {
-        let mut accept = false;
-        while let Some((event, tx)) = conn.next_event().unwrap_or(None) {
-            seen.push(own(&event));
-            match event {
-                Event::Request(_) => accept = true,
-                Event::Text(t) => tx.send_text(t).unwrap(),
-                Event::Binary(b) => tx.send_binary(b).unwrap(),
-                _ => {}
-            }
-        }
-        if accept {
-            conn.accept(&AcceptOptions::new()).unwrap();
-        }
-        if conn.should_close_transport() {
-            break;
-        }
-        match io.wait(&mut conn).await.unwrap() {
-            Io::Idle => break,
-            happened => io.apply(happened, &mut conn).unwrap(),
-        }
-    }
-    io.close().await;
-    seen
-}
-
-/// A client that sends `messages`, waits for every echo, then closes with 1000.
-async fn client<S: AsyncRead + AsyncWrite + Unpin>(stream: S, messages: &[Vec<u8>]) -> Vec<Ev> {
-    let url = WsUrl::parse("ws://127.0.0.1/").unwrap();
-    let mut conn = Connection::client(&url, ClientOptions::new(), Config::default()).unwrap();
-    let mut io = TokioDriver::with_stream(stream);
-    let mut seen = vec![];
-    let mut echoed = 0;
-    loop {
-        while let Some((event, _)) = conn.next_event().unwrap_or(None) {
-            let ev = own(&event);
-            match ev {
-                Ev::Open(_) => {
-                    for m in messages {
-                        match std::str::from_utf8(m) {
-                            Ok(t) => conn.send_text(t).unwrap(),
-                            Err(_) => conn.send_binary(m).unwrap(),
-                        }
-                    }
-                    if messages.is_empty() {
-                        conn.close(CloseCode(1000), "done").unwrap();
-                    }
-                }
-                Ev::Text(_) | Ev::Binary(_) => {
-                    echoed += 1;
-                    if echoed == messages.len() {
-                        conn.close(CloseCode(1000), "done").unwrap();
-                    }
-                }
-                _ => {}
-            }
-            seen.push(ev);
-        }
-        if conn.should_close_transport() {
-            break;
-        }
-        match io.wait(&mut conn).await.unwrap() {
-            Io::Idle => break,
-            happened => io.apply(happened, &mut conn).unwrap(),
-        }
-    }
-    io.close().await;
-    seen
-}
-
 fn messages() -> Vec<Vec<u8>> {
     vec![
         b"hello".to_vec(),
@@ -158,10 +81,13 @@ where
     B: AsyncRead + AsyncWrite + Unpin,
 {
     let msgs = messages();
-    let server = tokio::spawn(echo_server(server_stream));
-    let seen = tokio::time::timeout(Duration::from_secs(20), client(client_stream, &msgs))
-        .await
-        .expect("the client finished");
+    let server = tokio::spawn(echo_driven(server_stream));
+    let seen = tokio::time::timeout(
+        Duration::from_secs(20),
+        client_driven(client_stream, "ws://127.0.0.1/", &msgs),
+    )
+    .await
+    .expect("the client finished");
     let server_seen = tokio::time::timeout(Duration::from_secs(20), server)
         .await
         .expect("the server finished")
@@ -211,7 +137,7 @@ async fn a_stream_that_reads_and_writes_a_few_bytes_at_a_time() {
 async fn end_of_stream_before_the_handshake_finishes_the_server() {
     let (a, b) = tokio::io::duplex(1024);
     drop(b);
-    let seen = tokio::time::timeout(Duration::from_secs(5), echo_server(a))
+    let seen = tokio::time::timeout(Duration::from_secs(5), echo_driven(a))
         .await
         .expect("the server finished");
     assert!(seen.iter().all(|e| !matches!(e, Ev::Text(_))));
