@@ -5,8 +5,6 @@
 //! extended CONNECT stream ([`Http2::websocket`]) run by the crate's [`TokioDriver`].
 #![allow(dead_code)]
 
-use std::future::{poll_fn, Future};
-use std::task::Poll;
 use std::time::Duration;
 
 use http_body_util::Empty;
@@ -40,43 +38,32 @@ impl Http2 {
     /// negotiated `h2` if it is `https`) to `authority` (`host:port`). Waits for the server's
     /// SETTINGS: RFC 8441 §3 allows an extended CONNECT only once the server sent
     /// `SETTINGS_ENABLE_CONNECT_PROTOCOL = 1`.
-    pub async fn handshake<S>(io: S, scheme: &'static str, authority: &str) -> Result<Self, BoxError>
+    pub async fn handshake<S>(
+        io: S,
+        scheme: &'static str,
+        authority: &str,
+    ) -> Result<Self, BoxError>
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let (send, conn) = http2::Builder::new(TokioExecutor::new())
             .handshake(TokioIo::new(io))
             .await?;
-        let mut conn = Box::pin(conn);
-        // Drive the connection until the setting is seen (hyper reads the server's SETTINGS
-        // only while the connection is polled), then leave it to a task.
-        let enabled = tokio::time::timeout(
-            SETTINGS_WAIT,
-            poll_fn(|cx| {
-                if conn.is_extended_connect_protocol_enabled() {
-                    return Poll::Ready(Ok(()));
-                }
-                match conn.as_mut().poll(cx) {
-                    Poll::Ready(Ok(())) => Poll::Ready(Err(BoxError::from(
-                        "the server closed the HTTP/2 connection",
-                    ))),
-                    Poll::Ready(Err(e)) => Poll::Ready(Err(e.into())),
-                    Poll::Pending if conn.is_extended_connect_protocol_enabled() => {
-                        Poll::Ready(Ok(()))
-                    }
-                    Poll::Pending => Poll::Pending,
-                }
-            }),
-        )
-        .await;
-        match enabled {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(e),
-            Err(_) => {
+        // hyper runs the HTTP/2 connection in a task of its own, which reads the server's
+        // SETTINGS; `conn` only dispatches requests. Poll the setting until it shows.
+        let deadline = tokio::time::Instant::now() + SETTINGS_WAIT;
+        let mut pause = Duration::from_micros(100);
+        while !conn.is_extended_connect_protocol_enabled() {
+            if send.is_closed() {
+                return Err("the server closed the HTTP/2 connection".into());
+            }
+            if tokio::time::Instant::now() >= deadline {
                 return Err("the server did not enable HTTP/2 extended CONNECT \
                             (SETTINGS_ENABLE_CONNECT_PROTOCOL, RFC 8441 §3)"
-                    .into())
+                    .into());
             }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(20));
         }
         tokio::spawn(async move {
             let _ = conn.await;
@@ -89,7 +76,11 @@ impl Http2 {
     }
 
     /// Opens a WebSocket to `path` on a new stream, offering `protocols`.
-    pub async fn websocket(&mut self, path: &str, protocols: &[&str]) -> Result<WebSocket, BoxError> {
+    pub async fn websocket(
+        &mut self,
+        path: &str,
+        protocols: &[&str],
+    ) -> Result<WebSocket, BoxError> {
         let uri = format!("{}://{}{}", self.scheme, self.authority, path);
         let request = client_request(&uri, protocols)?;
         self.send.ready().await?;
@@ -100,7 +91,10 @@ impl Http2 {
     }
 
     /// Sends `request` as it is, and returns the response status (for tests of refusals).
-    pub async fn send_raw(&mut self, request: Request<Empty<Bytes>>) -> Result<StatusCode, BoxError> {
+    pub async fn send_raw(
+        &mut self,
+        request: Request<Empty<Bytes>>,
+    ) -> Result<StatusCode, BoxError> {
         self.send.ready().await?;
         Ok(self.send.send_request(request).await?.status())
     }
@@ -120,7 +114,9 @@ fn client_request(uri: &str, protocols: &[&str]) -> Result<Request<Empty<Bytes>>
     Ok(builder.body(Empty::new())?)
 }
 
-fn check_response(response: &hyper::Response<hyper::body::Incoming>) -> Result<Connection, BoxError> {
+fn check_response(
+    response: &hyper::Response<hyper::body::Incoming>,
+) -> Result<Connection, BoxError> {
     if response.status() != StatusCode::OK {
         return Err(format!("the server refused the WebSocket: {}", response.status()).into());
     }

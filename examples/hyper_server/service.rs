@@ -59,7 +59,11 @@ impl App {
     }
 
     /// Serves one client connection (plain TCP or TLS) until it ends.
-    pub async fn serve_connection<S>(self: &Arc<Self>, io: S, peer: SocketAddr) -> Result<(), BoxError>
+    pub async fn serve_connection<S>(
+        self: &Arc<Self>,
+        io: S,
+        peer: SocketAddr,
+    ) -> Result<(), BoxError>
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
@@ -99,7 +103,11 @@ impl App {
     }
 
     /// The WebSocket handshake on hyper's request, then the echo on the upgraded stream.
-    fn upgrade(self: &Arc<Self>, req: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
+    fn upgrade(
+        self: &Arc<Self>,
+        req: Request<Incoming>,
+        peer: SocketAddr,
+    ) -> Response<Full<Bytes>> {
         let (mut parts, _body) = req.into_parts();
         let via = if parts.version == Version::HTTP_2 {
             "HTTP/2 extended CONNECT"
@@ -109,12 +117,19 @@ impl App {
         let (response, conn) = match handshake(&parts) {
             Ok(accepted) => accepted,
             Err((status, why)) => {
-                self.log(format_args!("{peer}: refused {} {} ({via}): {why}", parts.method, parts.uri));
+                self.log(format_args!(
+                    "{peer}: refused {} {} ({via}): {why}",
+                    parts.method, parts.uri
+                ));
                 return text(status, "text/plain", format!("{why}\n"));
             }
         };
         let Some(on_upgrade) = parts.extensions.remove::<hyper::upgrade::OnUpgrade>() else {
-            return text(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", "not upgradable\n".into());
+            return text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "text/plain",
+                "not upgradable\n".into(),
+            );
         };
         match parts.version {
             Version::HTTP_2 => self.h2_upgrades.fetch_add(1, Ordering::Relaxed),
@@ -209,7 +224,13 @@ fn text(status: StatusCode, content_type: &'static str, body: String) -> Respons
 fn handshake(
     parts: &hyper::http::request::Parts,
 ) -> Result<(Response<()>, Connection), (StatusCode, String)> {
-    let h = |n: &str| parts.headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let h = |n: &str| {
+        parts
+            .headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
     let protocol = h("sec-websocket-protocol")
         .split(',')
         .map(str::trim)
@@ -220,7 +241,12 @@ fn handshake(
         if parts.method != Method::CONNECT {
             return Err((StatusCode::METHOD_NOT_ALLOWED, "not CONNECT".into()));
         }
-        if parts.extensions.get::<hyper::ext::Protocol>().map(|p| p.as_str()) != Some("websocket") {
+        if parts
+            .extensions
+            .get::<hyper::ext::Protocol>()
+            .map(|p| p.as_str())
+            != Some("websocket")
+        {
             return Err((StatusCode::BAD_REQUEST, "no :protocol websocket".into()));
         }
     } else {
@@ -233,7 +259,10 @@ fn handshake(
         let hs = response.headers_mut();
         hs.insert("upgrade", HeaderValue::from_static("websocket"));
         hs.insert("connection", HeaderValue::from_static("Upgrade"));
-        hs.insert("sec-websocket-accept", HeaderValue::from_bytes(&accept).unwrap());
+        hs.insert(
+            "sec-websocket-accept",
+            HeaderValue::from_bytes(&accept).unwrap(),
+        );
     }
     if let Some(p) = &protocol {
         response

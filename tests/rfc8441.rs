@@ -1,0 +1,451 @@
+//! WebSocket over HTTP/2 (RFC 8441) and inside hyper, with peers written elsewhere, over
+//! loopback:
+//! - hyper's own HTTP/2 client sends the extended CONNECT and tungstenite frames the
+//!   WebSocket (`WebSocketStream::from_raw_socket`), against the `hyper_server` example's
+//!   service; tungstenite's HTTP/1.1 client against the same service;
+//! - this crate's client over hyper's HTTP/2 client (the `h2_client` example's module)
+//!   against axum's own `WebSocketUpgrade` (tungstenite) over h2c;
+//! - malformed or forbidden CONNECTs get their status, and the server keeps serving.
+
+mod common;
+#[path = "../examples/h2_client/connect.rs"]
+mod connect;
+#[path = "../examples/hyper_server/service.rs"]
+mod service;
+#[path = "../examples/common/tls.rs"]
+mod tls;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{own, Ev};
+use futures_util::{SinkExt, StreamExt};
+use http_body_util::Empty;
+use hyper::body::Bytes;
+use hyper::client::conn::http2::SendRequest;
+use hyper::{Method, Request, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use rfc6455::driver::{Io, TokioDriver};
+use rfc6455::{CloseCode, Connection};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_tungstenite::tungstenite::protocol::{
+    frame::coding::CloseCode as TCode, CloseFrame, Role,
+};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+
+const LIMIT: Duration = Duration::from_secs(20);
+
+/// The `hyper_server` example's service on a free port, its log lines kept.
+struct HyperServer {
+    addr: SocketAddr,
+    app: Arc<service::App>,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl HyperServer {
+    async fn start() -> Self {
+        Self::start_with(None).await
+    }
+
+    async fn start_with(tls: Option<tokio_rustls::TlsAcceptor>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let log = Arc::new(Mutex::new(vec![]));
+        let lines = log.clone();
+        let app = Arc::new(service::App::new(move |l| lines.lock().unwrap().push(l)));
+        let serving = app.clone();
+        tokio::spawn(async move {
+            loop {
+                let (stream, peer) = listener.accept().await.unwrap();
+                let (app, tls) = (serving.clone(), tls.clone());
+                tokio::spawn(async move {
+                    let _ = match tls {
+                        None => app.serve_connection(stream, peer).await,
+                        Some(tls) => {
+                            app.serve_connection(tls.accept(stream).await.unwrap(), peer)
+                                .await
+                        }
+                    };
+                });
+            }
+        });
+        Self { addr, app, log }
+    }
+
+    fn log_has(&self, needle: &str) -> bool {
+        self.log.lock().unwrap().iter().any(|l| l.contains(needle))
+    }
+}
+
+/// hyper's HTTP/2 client over h2c, once the server's SETTINGS enabled extended CONNECT.
+async fn hyper_h2(addr: SocketAddr) -> SendRequest<Empty<Bytes>> {
+    let io = TokioIo::new(TcpStream::connect(addr).await.unwrap());
+    let (send, conn) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
+        .handshake(io)
+        .await
+        .unwrap();
+    tokio::time::timeout(LIMIT, async {
+        while !conn.is_extended_connect_protocol_enabled() {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await
+    .expect("the server enables SETTINGS_ENABLE_CONNECT_PROTOCOL");
+    tokio::spawn(conn);
+    send
+}
+
+fn connect_request(uri: String, protocol: Option<&'static str>) -> hyper::http::request::Builder {
+    let mut request = Request::builder().method(Method::CONNECT).uri(uri);
+    if let Some(p) = protocol {
+        request = request.extension(hyper::ext::Protocol::from_static(p));
+    }
+    request
+}
+
+/// Sends `out` on an open client connection, reads until as many messages came back, closes
+/// with 1000 "bye" and reads until the transport closes. Returns every event seen.
+async fn talk<S: AsyncRead + AsyncWrite + Unpin>(
+    mut conn: Connection,
+    mut io: TokioDriver<S>,
+    out: &[Ev],
+) -> Vec<Ev> {
+    for m in out {
+        match m {
+            Ev::Text(t) => conn.send_text(t).unwrap(),
+            Ev::Binary(b) => conn.send_binary(b).unwrap(),
+            _ => unreachable!(),
+        }
+    }
+    let mut seen = vec![];
+    let run = async {
+        loop {
+            while let Some((event, _)) = conn.next_event().unwrap() {
+                seen.push(own(&event));
+            }
+            let echoes = seen
+                .iter()
+                .filter(|e| matches!(e, Ev::Text(_) | Ev::Binary(_)))
+                .count();
+            if echoes == out.len() && !conn.close_sent() {
+                conn.close(CloseCode::NORMAL, "bye").unwrap();
+            }
+            if conn.should_close_transport() {
+                break;
+            }
+            match io.wait(&mut conn).await.unwrap() {
+                Io::Idle => break,
+                happened => io.apply(happened, &mut conn).unwrap(),
+            }
+        }
+        io.close().await;
+    };
+    tokio::time::timeout(LIMIT, run)
+        .await
+        .expect("the conversation ends");
+    seen
+}
+
+/// Events in short: binary payloads as their length and a checksum, so that a failed
+/// comparison prints lines, not 300,000 numbers.
+fn brief(events: &[Ev]) -> Vec<String> {
+    events
+        .iter()
+        .map(|e| match e {
+            Ev::Binary(b) => {
+                let sum = b
+                    .iter()
+                    .fold(0u64, |h, &x| (h ^ x as u64).wrapping_mul(0x100000001b3));
+                format!("Binary(len {}, fnv {sum:x})", b.len())
+            }
+            e => format!("{e:?}"),
+        })
+        .collect()
+}
+
+/// What `talk` sees from an echo server: the messages, then the server's answer to its
+/// Close (1000, with `reason`).
+fn echoed(out: &[Ev], reason: &str) -> Vec<String> {
+    let mut want = out.to_vec();
+    want.push(Ev::Close(1000, reason.into(), true));
+    brief(&want)
+}
+
+/// A text, a binary, and a message larger than HTTP/2's initial flow-control window (65,535).
+fn messages() -> Vec<Ev> {
+    vec![
+        Ev::Text("hello κόσμε".into()),
+        Ev::Binary(vec![0, 1, 2, 254, 255]),
+        Ev::Binary((0..300_000u32).map(|i| (i * 7 % 251) as u8).collect()),
+    ]
+}
+
+#[tokio::test]
+async fn hyper_h2_client_with_tungstenite_framing_against_hyper_server() {
+    let server = HyperServer::start().await;
+    let mut send = hyper_h2(server.addr).await;
+    let request = connect_request(format!("http://{}/ws", server.addr), Some("websocket"))
+        .header("sec-websocket-version", "13")
+        .header("sec-websocket-protocol", "chat, echo")
+        .body(Empty::new())
+        .unwrap();
+    let mut response = send.send_request(request).await.unwrap();
+    // RFC 8441 §5: 200, and no Sec-WebSocket-Accept.
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["sec-websocket-protocol"], "chat");
+    assert!(response.headers().get("sec-websocket-accept").is_none());
+    let upgraded = hyper::upgrade::on(&mut response).await.unwrap();
+    let mut ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Client, None).await;
+
+    let big: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
+    let sent = [
+        Message::text("hello over HTTP/2"),
+        Message::binary(vec![0u8, 1, 2, 255]),
+        Message::binary(big),
+    ];
+    for m in &sent {
+        ws.send(m.clone()).await.unwrap();
+    }
+    for m in &sent {
+        let got = tokio::time::timeout(LIMIT, ws.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(&got, m);
+    }
+    ws.close(Some(CloseFrame {
+        code: TCode::Normal,
+        reason: "bye".into(),
+    }))
+    .await
+    .unwrap();
+    let mut closed = None;
+    while let Some(m) = tokio::time::timeout(LIMIT, ws.next()).await.unwrap() {
+        if let Ok(Message::Close(frame)) = m {
+            closed = frame;
+        }
+    }
+    let closed = closed.expect("the server answers the Close");
+    assert_eq!(closed.code, TCode::Normal);
+
+    assert_eq!(server.app.h2_upgrades.load(Ordering::Relaxed), 1);
+    assert_eq!(server.app.h1_upgrades.load(Ordering::Relaxed), 0);
+    assert_eq!(server.app.echoed.load(Ordering::Relaxed), 3);
+    assert!(server.log_has("upgrade via HTTP/2 extended CONNECT /ws"));
+}
+
+#[tokio::test]
+async fn tungstenite_http1_client_against_hyper_server() {
+    let server = HyperServer::start().await;
+    let tcp = TcpStream::connect(server.addr).await.unwrap();
+    let request = tokio_tungstenite::tungstenite::ClientRequestBuilder::new(
+        format!("ws://{}/ws", server.addr).parse().unwrap(),
+    )
+    .with_sub_protocol("echo");
+    let (mut ws, response) = tokio_tungstenite::client_async(request, tcp).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SWITCHING_PROTOCOLS);
+    assert_eq!(response.headers()["sec-websocket-protocol"], "echo");
+    ws.send(Message::text("over HTTP/1.1")).await.unwrap();
+    let got = tokio::time::timeout(LIMIT, ws.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(got, Message::text("over HTTP/1.1"));
+    ws.close(None).await.unwrap();
+    while let Some(m) = tokio::time::timeout(LIMIT, ws.next()).await.unwrap() {
+        m.unwrap();
+    }
+    assert_eq!(server.app.h1_upgrades.load(Ordering::Relaxed), 1);
+    assert_eq!(server.app.h2_upgrades.load(Ordering::Relaxed), 0);
+    assert!(server.log_has("upgrade via HTTP/1.1 GET /ws"));
+}
+
+/// Two WebSockets and a plain request at once on one HTTP/2 connection, with this crate's
+/// client (the `h2_client` example's module).
+#[tokio::test]
+async fn crate_client_multiplexes_websockets_on_one_h2_connection() {
+    let server = HyperServer::start().await;
+    let tcp = TcpStream::connect(server.addr).await.unwrap();
+    let mut h2 = connect::Http2::handshake(tcp, "http", &server.addr.to_string())
+        .await
+        .unwrap();
+    let (c1, io1) = h2.websocket("/ws", &["echo"]).await.unwrap();
+    let (c2, io2) = h2.websocket("/ws", &[]).await.unwrap();
+    assert_eq!(c1.protocol(), Some("echo"));
+    assert_eq!(c2.protocol(), None);
+    let stats = Request::get(format!("http://{}/stats", server.addr))
+        .body(Empty::new())
+        .unwrap();
+    assert_eq!(h2.send_raw(stats).await.unwrap(), StatusCode::OK);
+    let out = messages();
+    let (seen1, seen2) = tokio::join!(talk(c1, io1, &out), talk(c2, io2, &out));
+    for seen in [seen1, seen2] {
+        assert_eq!(brief(&seen), echoed(&out, ""));
+    }
+    assert_eq!(server.app.h2_upgrades.load(Ordering::Relaxed), 2);
+    assert_eq!(server.app.echoed.load(Ordering::Relaxed), 6);
+}
+
+/// RFC 8441 §4–5 and RFC 6455 §4.2: refusals get their status, and the connection (and the
+/// server) serves a WebSocket afterwards.
+#[tokio::test]
+async fn bad_connects_get_their_status_and_the_server_keeps_serving() {
+    let server = HyperServer::start().await;
+    let mut send = hyper_h2(server.addr).await;
+    let base = format!("http://{}/ws", server.addr);
+    let cases: Vec<(&str, Request<Empty<Bytes>>, StatusCode)> = vec![
+        (
+            "a plain CONNECT (no :protocol)",
+            connect_request(server.addr.to_string(), None)
+                .header("sec-websocket-version", "13")
+                .body(Empty::new())
+                .unwrap(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "another protocol",
+            connect_request(base.clone(), Some("not-websocket"))
+                .header("sec-websocket-version", "13")
+                .body(Empty::new())
+                .unwrap(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "no Sec-WebSocket-Version",
+            connect_request(base.clone(), Some("websocket"))
+                .body(Empty::new())
+                .unwrap(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "a GET on HTTP/2",
+            Request::get(base.clone()).body(Empty::new()).unwrap(),
+            StatusCode::BAD_REQUEST,
+        ),
+    ];
+    for (what, request, want) in cases {
+        let response = send.send_request(request).await.unwrap();
+        assert_eq!(response.status(), want, "{what}");
+    }
+    assert_eq!(server.app.h2_upgrades.load(Ordering::Relaxed), 0);
+    let good = connect_request(base, Some("websocket"))
+        .header("sec-websocket-version", "13")
+        .body(Empty::new())
+        .unwrap();
+    assert_eq!(
+        send.send_request(good).await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_eq!(server.app.h2_upgrades.load(Ordering::Relaxed), 1);
+}
+
+/// This crate's client over hyper's HTTP/2 client against axum's own `WebSocketUpgrade`
+/// (tungstenite) over h2c (`axum::serve` enables extended CONNECT; the route is `any`).
+#[tokio::test]
+async fn crate_client_over_h2_against_axum_websocket_upgrade() {
+    use axum::extract::ws::{Message as AxMessage, WebSocket, WebSocketUpgrade};
+    use axum::routing::any;
+
+    async fn echo(mut socket: WebSocket) {
+        while let Some(Ok(msg)) = socket.recv().await {
+            if matches!(msg, AxMessage::Text(_) | AxMessage::Binary(_))
+                && socket.send(msg).await.is_err()
+            {
+                break;
+            }
+        }
+    }
+    let app = axum::Router::new().route(
+        "/ws",
+        any(|ws: WebSocketUpgrade| async move { ws.protocols(["echo"]).on_upgrade(echo) }),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let mut h2 = connect::Http2::handshake(tcp, "http", &addr.to_string())
+        .await
+        .unwrap();
+    let (conn, io) = h2.websocket("/ws", &["chat", "echo"]).await.unwrap();
+    assert_eq!(conn.protocol(), Some("echo"));
+    let seen = talk(conn, io, &messages()).await;
+    assert_eq!(brief(&seen), echoed(&messages(), ""));
+
+    // A path axum does not route: the client reports the status, nothing opens.
+    let refused = h2.websocket("/nowhere", &[]).await.err().expect("refused");
+    assert!(refused.to_string().contains("404"), "{refused}");
+    // The connection still carries WebSockets.
+    let (conn, io) = h2.websocket("/ws", &[]).await.unwrap();
+    let seen = talk(conn, io, &[Ev::Text("again".into())]).await;
+    assert_eq!(seen[0], Ev::Text("again".into()));
+}
+
+/// A server that does not enable extended CONNECT: the client says so, and sends nothing.
+#[tokio::test]
+async fn crate_client_refuses_a_server_without_extended_connect() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let service = hyper::service::service_fn(|_req| async {
+            Ok::<_, std::convert::Infallible>(hyper::Response::new(Empty::<Bytes>::new()))
+        });
+        let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+            .serve_connection(TokioIo::new(stream), service)
+            .await;
+    });
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let error = connect::Http2::handshake(tcp, "http", &addr.to_string())
+        .await
+        .err()
+        .expect("no extended CONNECT");
+    assert!(
+        error
+            .to_string()
+            .contains("SETTINGS_ENABLE_CONNECT_PROTOCOL"),
+        "{error}"
+    );
+}
+
+/// A self-signed certificate for 127.0.0.1 made now: (directory, cert.pem, key.pem).
+fn make_cert() -> (PathBuf, PathBuf, PathBuf) {
+    let dir =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("rfc8441-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
+    let (cert, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, key.cert.pem()).unwrap();
+    std::fs::write(&key_path, key.signing_key.serialize_pem()).unwrap();
+    (dir, cert, key_path)
+}
+
+/// `wss://` over HTTP/2: TLS with ALPN h2 (the examples' TLS module), then extended CONNECT.
+#[tokio::test]
+async fn crate_client_over_tls_h2_against_hyper_server() {
+    let (dir, cert, key) = make_cert();
+    let acceptor = tokio_rustls::TlsAcceptor::from(
+        tls::server_config(&cert, &key, &[b"h2", b"http/1.1"]).unwrap(),
+    );
+    let server = HyperServer::start_with(Some(acceptor)).await;
+    let config = tls::client_config(Some(&cert), &[b"h2"]).unwrap();
+    let tcp = TcpStream::connect(server.addr).await.unwrap();
+    let stream = tls::connect(config, "127.0.0.1", tcp).await.unwrap();
+    assert_eq!(stream.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+    let mut h2 = connect::Http2::handshake(stream, "https", &server.addr.to_string())
+        .await
+        .unwrap();
+    let (conn, io) = h2.websocket("/ws", &[]).await.unwrap();
+    let seen = talk(conn, io, &messages()).await;
+    assert_eq!(brief(&seen), echoed(&messages(), ""));
+    assert_eq!(server.app.h2_upgrades.load(Ordering::Relaxed), 1);
+    std::fs::remove_dir_all(dir).unwrap();
+}
