@@ -2,10 +2,12 @@
 # Runs the Autobahn|Testsuite against this crate in both roles and compares the results with
 # autobahn/expected-results.json. Exits non-zero on any failure or regression.
 #
-#   autobahn/run.sh            # both roles
+#   autobahn/run.sh            # all roles: server, client, hyper
 #   autobahn/run.sh server     # only the server role (wstest -m fuzzingclient)
 #   autobahn/run.sh client     # only the client role (wstest -m fuzzingserver)
-#   autobahn/run.sh --update   # both roles, then rewrite expected-results.json
+#   autobahn/run.sh hyper      # the server role again, against the hyper_server example over
+#                              # HTTP/1.1 (compared with the server role's expected results)
+#   autobahn/run.sh --update   # all roles, then rewrite expected-results.json (server, client)
 #
 # Set SKIP_BUILD=1 to reuse release binaries already built in target/release/examples.
 set -euo pipefail
@@ -17,16 +19,16 @@ roles=()
 update=""
 for a in "$@"; do
     case "$a" in
-        server|client) roles+=("$a") ;;
+        server|client|hyper) roles+=("$a") ;;
         --update) update="--update" ;;
         *) echo "unknown argument: $a" >&2; exit 2 ;;
     esac
 done
-[ ${#roles[@]} -gt 0 ] || roles=(server client)
+[ ${#roles[@]} -gt 0 ] || roles=(server client hyper)
 
 WSTEST=$("$HERE/install.sh")
 if [ -z "${SKIP_BUILD:-}" ]; then
-    (cd "$ROOT" && cargo build --release --example echo_server --example autobahn_client)
+    (cd "$ROOT" && cargo build --release --example echo_server --example autobahn_client --example hyper_server)
 fi
 BIN="$ROOT/target/release/examples"
 TIMEOUT="${AUTOBAHN_TIMEOUT:-1500}"
@@ -61,6 +63,13 @@ run_role() {
         echo "== server role: wstest -m fuzzingclient" >&2
         timeout "$TIMEOUT" "$WSTEST" -m fuzzingclient -s fuzzingclient.json > reports-server-wstest.log 2>&1 || true
         kill "$testee" 2>/dev/null || true
+    elif [ "$role" = hyper ]; then
+        "$BIN/hyper_server" 127.0.0.1:9013 2> reports-hyper-testee.log &
+        local testee=$!
+        wait_port 9013
+        echo "== server role over hyper: wstest -m fuzzingclient" >&2
+        timeout "$TIMEOUT" "$WSTEST" -m fuzzingclient -s fuzzingclient-hyper.json > reports-hyper-wstest.log 2>&1 || true
+        kill "$testee" 2>/dev/null || true
     else
         "$WSTEST" -m fuzzingserver -s fuzzingserver.json -u 0 > reports-client-wstest.log 2>&1 &
         local suite=$!
@@ -76,6 +85,7 @@ args=()
 for role in "${roles[@]}"; do
     [ "$role" = server ] && port_free 9010
     [ "$role" = client ] && port_free 9011
+    [ "$role" = hyper ] && port_free 9013
     run_role "$role" &
     pids+=($!)
     args+=("$role=reports/$role")
