@@ -7,6 +7,8 @@
 //!   against axum's own `WebSocketUpgrade` (tungstenite) over h2c;
 //! - malformed or forbidden CONNECTs get their status, and the server keeps serving.
 
+#[path = "../examples/axum_server/ws.rs"]
+mod axum_ws;
 mod common;
 #[path = "../examples/h2_client/connect.rs"]
 mod connect;
@@ -448,4 +450,94 @@ async fn crate_client_over_tls_h2_against_hyper_server() {
     assert_eq!(brief(&seen), echoed(&messages(), ""));
     assert_eq!(server.app.h2_upgrades.load(Ordering::Relaxed), 1);
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The axum example's extractor (`examples/axum_server/ws.rs`) in an axum app: tungstenite's
+/// HTTP/1.1 client and this crate's HTTP/2 client both reach the handler, which sees which
+/// one it was; a plain GET is refused before the handler runs.
+#[tokio::test]
+async fn axum_extractor_upgrades_http1_and_http2() {
+    use axum::routing::any;
+    use rfc6455::handshake::AcceptOptions;
+
+    let seen_h2 = Arc::new(Mutex::new(vec![]));
+    let seen = seen_h2.clone();
+    let app = axum::Router::new().route(
+        "/ws",
+        any(move |ws: axum_ws::WebSocketUpgrade| async move {
+            seen.lock().unwrap().push(ws.is_http2());
+            let protocol = ws.protocols().into_iter().next();
+            let options = AcceptOptions {
+                protocol,
+                ..AcceptOptions::default()
+            };
+            ws.on_upgrade(options, |mut conn, mut io| async move {
+                loop {
+                    while let Some((event, tx)) = conn.next_event().unwrap_or(None) {
+                        match event {
+                            rfc6455::Event::Text(t) => tx.send_text(t).unwrap(),
+                            rfc6455::Event::Binary(b) => tx.send_binary(b).unwrap(),
+                            _ => {}
+                        }
+                    }
+                    if conn.should_close_transport() {
+                        break;
+                    }
+                    match io.wait(&mut conn).await {
+                        Ok(Io::Idle) | Err(_) => break,
+                        Ok(happened) => io.apply(happened, &mut conn).unwrap(),
+                    }
+                }
+                io.close().await;
+            })
+        }),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    // HTTP/2: this crate's client.
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let mut h2 = connect::Http2::handshake(tcp, "http", &addr.to_string())
+        .await
+        .unwrap();
+    let (conn, io) = h2.websocket("/ws", &["echo"]).await.unwrap();
+    assert_eq!(conn.protocol(), Some("echo"));
+    let seen = talk(conn, io, &messages()).await;
+    assert_eq!(brief(&seen), echoed(&messages(), ""));
+
+    // HTTP/1.1: tungstenite's client.
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let request = tokio_tungstenite::tungstenite::ClientRequestBuilder::new(
+        format!("ws://{addr}/ws").parse().unwrap(),
+    )
+    .with_sub_protocol("chat");
+    let (mut ws, response) = tokio_tungstenite::client_async(request, tcp).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SWITCHING_PROTOCOLS);
+    assert_eq!(response.headers()["sec-websocket-protocol"], "chat");
+    ws.send(Message::text("over HTTP/1.1")).await.unwrap();
+    let got = tokio::time::timeout(LIMIT, ws.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(got, Message::text("over HTTP/1.1"));
+    ws.close(None).await.unwrap();
+    assert_eq!(*seen_h2.lock().unwrap(), [true, false]);
+
+    // Not an upgrade: refused by the extractor, the handler never runs.
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let (mut send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let plain = Request::get(format!("http://{addr}/ws"))
+        .header("host", addr.to_string())
+        .body(Empty::<Bytes>::new())
+        .unwrap();
+    assert_eq!(
+        send.send_request(plain).await.unwrap().status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(seen_h2.lock().unwrap().len(), 2);
 }

@@ -1,0 +1,188 @@
+//! A WebSocket extractor for axum 0.8 on this crate: copy this file into an axum app, or
+//! include it (`#[path = ".../ws.rs"] mod ws;`). Route it with `any(...)`, so that both an
+//! HTTP/1.1 `GET` and an HTTP/2 extended `CONNECT` (RFC 8441) reach the handler:
+//!
+//! ```ignore
+//! async fn handler(ws: ws::WebSocketUpgrade) -> axum::response::Response {
+//!     let protocol = ws.protocols().first().cloned();
+//!     ws.on_upgrade(AcceptOptions { protocol, ..Default::default() }, |mut conn, mut io| async move {
+//!         // the crate's loop: io.wait(&mut conn), io.apply(..), conn.next_event(), io.close()
+//!     })
+//! }
+//! let app = Router::new().route("/ws", any(handler));
+//! ```
+//!
+//! The handshake is the crate's own (`rfc6455::http`, on axum's `http` types): a request that
+//! is not a WebSocket upgrade is refused with the status the RFCs give (400, 426, …) before
+//! the handler runs; the handler's answer is 101 on HTTP/1.1 and 200 on HTTP/2. Once axum
+//! has sent it, hyper hands the stream over and the callback runs in a task of its own with
+//! an open [`Connection`] and a [`TokioDriver`] over the upgraded stream.
+#![allow(dead_code)]
+
+use std::future::Future;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode, Uri, Version};
+use axum::response::{IntoResponse, Response};
+use hyper::upgrade::{OnUpgrade, Upgraded};
+use hyper_util::rt::TokioIo;
+use rfc6455::driver::TokioDriver;
+use rfc6455::handshake::AcceptOptions;
+use rfc6455::{Config, Connection};
+
+/// The driver a WebSocket from this extractor runs on.
+pub type Driver = TokioDriver<TokioIo<Upgraded>>;
+
+/// A WebSocket upgrade request (HTTP/1.1 or HTTP/2), checked and ready to be accepted.
+pub struct WebSocketUpgrade {
+    /// What the handshake needs of the request, kept until the handler accepts.
+    method: Method,
+    uri: Uri,
+    version: Version,
+    headers: HeaderMap,
+    protocol: Option<hyper::ext::Protocol>,
+    on_upgrade: OnUpgrade,
+    config: Config,
+}
+
+/// Why a request is not a WebSocket upgrade: its status and a sentence.
+#[derive(Debug)]
+pub struct Rejection(pub StatusCode, pub String);
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        (self.0, format!("{}\n", self.1)).into_response()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for WebSocketUpgrade {
+    type Rejection = Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Rejection> {
+        handshake(parts, &Config::default(), &AcceptOptions::default())?;
+        let on_upgrade = parts.extensions.remove::<OnUpgrade>().ok_or_else(|| {
+            Rejection(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the connection cannot be upgraded".into(),
+            )
+        })?;
+        Ok(Self {
+            method: parts.method.clone(),
+            uri: parts.uri.clone(),
+            version: parts.version,
+            headers: parts.headers.clone(),
+            protocol: parts.extensions.get::<hyper::ext::Protocol>().cloned(),
+            on_upgrade,
+            config: Config::default(),
+        })
+    }
+}
+
+impl WebSocketUpgrade {
+    /// The subprotocols the client offered, in its order of preference.
+    pub fn protocols(&self) -> Vec<String> {
+        self.headers
+            .get_all("sec-websocket-protocol")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect()
+    }
+
+    /// Whether the request came as an HTTP/2 extended CONNECT (RFC 8441).
+    pub fn is_http2(&self) -> bool {
+        self.version == Version::HTTP_2
+    }
+
+    /// The connection's limits and timeouts (default: `Config::default()`).
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Accepts with `options` (the subprotocol, extra headers): returns the response for axum
+    /// to send, and runs `callback` with the open connection once hyper hands the stream over.
+    pub fn on_upgrade<F, Fut>(self, options: AcceptOptions, callback: F) -> Response
+    where
+        F: FnOnce(Connection, Driver) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let mut request = axum::http::Request::new(());
+        *request.method_mut() = self.method;
+        *request.uri_mut() = self.uri;
+        *request.version_mut() = self.version;
+        *request.headers_mut() = self.headers;
+        if let Some(p) = self.protocol {
+            request.extensions_mut().insert(p);
+        }
+        let (parts, ()) = request.into_parts();
+        let (response, conn) = match handshake(&parts, &self.config, &options) {
+            Ok(accepted) => accepted,
+            Err(rejection) => return rejection.into_response(),
+        };
+        let on_upgrade = self.on_upgrade;
+        tokio::spawn(async move {
+            if let Ok(upgraded) = on_upgrade.await {
+                callback(conn, TokioDriver::with_stream(TokioIo::new(upgraded))).await;
+            }
+        });
+        response.map(|()| axum::body::Body::empty())
+    }
+}
+
+// TEMPORARY until the `http` feature lands: a minimal handshake (no deflate, no Origin).
+fn handshake(
+    parts: &Parts,
+    config: &Config,
+    options: &AcceptOptions,
+) -> Result<(axum::http::Response<()>, Connection), Rejection> {
+    use axum::http::HeaderValue;
+    let h = |n: &str| {
+        parts
+            .headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
+    let mut response = axum::http::Response::new(());
+    if parts.version == Version::HTTP_2 {
+        if parts.method != Method::CONNECT
+            || parts
+                .extensions
+                .get::<hyper::ext::Protocol>()
+                .map(|p| p.as_str())
+                != Some("websocket")
+        {
+            return Err(Rejection(
+                StatusCode::BAD_REQUEST,
+                "not a WebSocket CONNECT".into(),
+            ));
+        }
+    } else {
+        let key = h("sec-websocket-key");
+        if parts.method != Method::GET || key.is_empty() {
+            return Err(Rejection(StatusCode::BAD_REQUEST, "not an upgrade".into()));
+        }
+        *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+        let accept = rfc6455::handshake::accept_key(key.as_bytes());
+        let hs = response.headers_mut();
+        hs.insert("upgrade", HeaderValue::from_static("websocket"));
+        hs.insert("connection", HeaderValue::from_static("Upgrade"));
+        hs.insert(
+            "sec-websocket-accept",
+            HeaderValue::from_bytes(&accept).unwrap(),
+        );
+    }
+    if let Some(p) = &options.protocol {
+        response
+            .headers_mut()
+            .insert("sec-websocket-protocol", HeaderValue::from_str(p).unwrap());
+    }
+    Ok((
+        response,
+        Connection::open(rfc6455::Role::Server, config.clone()),
+    ))
+}
