@@ -382,7 +382,9 @@ async fn crate_client_over_h2_against_axum_websocket_upgrade() {
     assert_eq!(brief(&seen), echoed(&messages(), ""));
 
     // A path axum does not route: the client reports the status, nothing opens.
-    let refused = h2.websocket("/nowhere", &[]).await.err().expect("refused");
+    let Err(refused) = h2.websocket("/nowhere", &[]).await else {
+        panic!("a path axum does not route opened a WebSocket")
+    };
     assert!(refused.to_string().contains("404"), "{refused}");
     // The connection still carries WebSockets.
     let (conn, io) = h2.websocket("/ws", &[]).await.unwrap();
