@@ -19,7 +19,7 @@ use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode, Version};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use rfc6455::driver::{Io, TokioDriver};
 use rfc6455::{Config, Connection, Event};
@@ -51,10 +51,19 @@ impl App {
     }
 
     /// The HTTP server this example runs: HTTP/1.1 and HTTP/2 (h2c with prior knowledge, or
-    /// whatever ALPN chose), with HTTP/2's extended CONNECT enabled.
+    /// whatever ALPN chose), with HTTP/2's extended CONNECT enabled (RFC 8441 §3). A client
+    /// gets 10 s for a request head; an HTTP/2 connection is pinged after 30 s of silence.
     pub fn builder() -> auto::Builder<TokioExecutor> {
         let mut builder = auto::Builder::new(TokioExecutor::new());
-        builder.http2().enable_connect_protocol();
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(Duration::from_secs(10));
+        builder
+            .http2()
+            .enable_connect_protocol()
+            .timer(TokioTimer::new())
+            .keep_alive_interval(Duration::from_secs(30));
         builder
     }
 
