@@ -61,6 +61,9 @@
 //! ## Features
 //! - `tokio` (off by default): `driver::TokioDriver`, the socket loop of a tokio driver.
 //! - `deflate` (default): permessage-deflate (RFC 7692), see [`extensions::deflate`].
+//! - `http` (off by default): the opening handshake on the `http` crate's types, HTTP/1.1
+//!   Upgrade and HTTP/2 extended CONNECT (RFC 8441), for hyper, axum and other HTTP stacks:
+//!   see `rfc6455::http`. `hyper` adds helpers for `hyper::ext::Protocol`.
 //! - `std` (default): OS randomness for client masks and keys ([`Connection::client`],
 //!   [`Connection::open`]) and runtime SIMD detection for UTF-8 validation. Without it the
 //!   crate is `#![no_std]` + `alloc`; inject randomness with
@@ -82,12 +85,14 @@ pub mod error;
 pub mod extensions;
 pub mod frame;
 pub mod handshake;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod mask;
 pub mod utf8;
 
 pub use close::CloseCode;
 pub use config::{Config, Delivery};
-pub use connection::{BoxRng, Connection, Event, Role, Sender, State};
+pub use connection::{BoxRng, Connection, Event, Negotiated, Role, Sender, State};
 pub use error::{Error, HandshakeError, ProtocolError, SendError};
 pub use frame::{FrameHeader, OpCode};
 pub use mask::apply_mask;
