@@ -1,4 +1,4 @@
-//! The opening handshake on the [`http`](::http) crate's types, for HTTP stacks that parse
+//! The opening handshake on the `http` crate's types, for HTTP stacks that parse
 //! HTTP themselves (hyper, axum, h2): HTTP/1.1 `GET` + `Upgrade` (RFC 6455 §4) and HTTP/2
 //! extended `CONNECT` (RFC 8441), server and client, each ending in a [`Connection`] that
 //! starts [`State::Open`](crate::State::Open) with the negotiated subprotocol and
@@ -17,7 +17,7 @@
 //!   [`http_version`](Request::http_version) says how it came. `protocol` is HTTP/2's
 //!   `:protocol`, which the `http` crate has no type for: hyper gives it as
 //!   `hyper::ext::Protocol` in the request extensions, h2 as `h2::ext::Protocol`. With the
-//!   `hyper` feature, [`hyper::parse_request`](self::hyper::parse_request) reads it for you.
+//!   `hyper` feature, `hyper::parse_request` (feature `hyper`) reads it for you.
 //! - [`accept`]`(&request, &options, config)` → the `http::Response<()>` to send (101 with
 //!   `Sec-WebSocket-Accept` for HTTP/1.1, 200 without key or accept for HTTP/2) and the open
 //!   server [`Connection`] to run over the upgraded stream (hyper: `hyper::upgrade::on`).
@@ -28,7 +28,7 @@
 //! - [`client_request`]`(&url, version, options, config)` → the `http::Request<()>` to send
 //!   (HTTP/1.1: `GET` with `Upgrade`, a fresh key; HTTP/2: `CONNECT` to
 //!   `http(s)://authority/path`, to which the caller adds `:protocol` `websocket`, which
-//!   [`hyper::client_request`](self::hyper::client_request) does) and a [`ClientHandshake`];
+//!   `hyper::client_request` (feature `hyper`) does) and a [`ClientHandshake`];
 //! - [`ClientHandshake::finish`]`(&response_parts)` checks the answer and gives the open
 //!   client [`Connection`].
 //!
@@ -188,7 +188,7 @@ fn borrow_headers<'a>(
 ///
 /// `protocol` is the request's `:protocol` pseudo-header, which the `http` crate has no type
 /// for: pass `parts.extensions.get::<hyper::ext::Protocol>().map(|p| p.as_str())` with hyper
-/// (or use [`hyper::parse_request`](self::hyper::parse_request)), the same with
+/// (or use `hyper::parse_request` (feature `hyper`)), the same with
 /// `h2::ext::Protocol` with h2. It is ignored over HTTP/1.1.
 ///
 /// Over HTTP/2, the host is `:authority` (the URI's authority; a `Host` header beside it must
@@ -402,7 +402,7 @@ impl core::fmt::Debug for ClientHandshake {
 ///   `:path`), with `Sec-WebSocket-Version: 13` and no key. **The caller adds the
 ///   `:protocol` pseudo-header** [`PROTOCOL`] in the HTTP/2 stack's own type (hyper:
 ///   `request.extensions_mut().insert(hyper::ext::Protocol::from_static("websocket"))`, which
-///   [`hyper::client_request`](self::hyper::client_request) does).
+///   `hyper::client_request` (feature `hyper`) does).
 ///
 /// Both carry `Origin`, the subprotocols and the extension offers of `options` (plus the
 /// permessage-deflate offer of [`Config::deflate`] unless `options` offers it), and its extra

@@ -87,6 +87,12 @@ pub(crate) fn validate(head: Head<'_>) -> Result<Request<'_>, HandshakeError> {
         head_len,
     } = head;
     let h2 = version == HttpVersion::Http2;
+    // RFC 8441 §4: an extended CONNECT has :scheme and :path, and (RFC 9113 §8.5) :authority.
+    if h2 && matches!(parsed_target, Target::Origin(_)) {
+        return Err(HandshakeError::Malformed(
+            "extended CONNECT without :scheme or :authority",
+        ));
+    }
     // One pass over the headers, telling names apart by length first.
     let (mut host, mut hosts, mut origin, mut origins) = (None, 0, None, 0);
     let (mut upgrade, mut connection) = (false, false);
@@ -460,11 +466,6 @@ fn resolve_target<'a>(
             if !t.starts_with('/') {
                 return Err(HandshakeError::InvalidTarget(
                     "neither origin form nor absolute form",
-                ));
-            }
-            if version == HttpVersion::Http2 {
-                return Err(HandshakeError::Malformed(
-                    "extended CONNECT without :scheme or :authority",
                 ));
             }
             return Ok(t);
