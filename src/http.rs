@@ -17,7 +17,7 @@
 //!   [`http_version`](Request::http_version) says how it came. `protocol` is HTTP/2's
 //!   `:protocol`, which the `http` crate has no type for: hyper gives it as
 //!   `hyper::ext::Protocol` in the request extensions, h2 as `h2::ext::Protocol`. With the
-//!   `hyper` feature, `hyper::parse_request` (feature `hyper`) reads it for you.
+//!   `hyper` feature, `http::hyper::parse_request` reads it for you.
 //! - [`accept`]`(&request, &options, config)` → the `http::Response<()>` to send (101 with
 //!   `Sec-WebSocket-Accept` for HTTP/1.1, 200 without key or accept for HTTP/2) and the open
 //!   server [`Connection`] to run over the upgraded stream (hyper: `hyper::upgrade::on`).
@@ -28,7 +28,7 @@
 //! - [`client_request`]`(&url, version, options, config)` → the `http::Request<()>` to send
 //!   (HTTP/1.1: `GET` with `Upgrade`, a fresh key; HTTP/2: `CONNECT` to
 //!   `http(s)://authority/path`, to which the caller adds `:protocol` `websocket`, which
-//!   `hyper::client_request` (feature `hyper`) does) and a [`ClientHandshake`];
+//!   `http::hyper::client_request` does) and a [`ClientHandshake`];
 //! - [`ClientHandshake::finish`]`(&response_parts)` checks the answer and gives the open
 //!   client [`Connection`].
 //!
@@ -133,7 +133,7 @@ use crate::handshake::client::{check_answer, check_status};
 use crate::handshake::server::{
     check_accept_options, check_method, check_protocol_offered, validate, Head, Target,
 };
-use crate::handshake::{accept_key, Header, HEADER_CAP};
+use crate::handshake::{accept_key, check_headers, Header, HEADER_CAP};
 use crate::{BoxRng, Connection, Negotiated, Role};
 
 pub use crate::handshake::{
@@ -142,6 +142,10 @@ pub use crate::handshake::{
 
 /// The `:protocol` value of a WebSocket extended CONNECT (RFC 8441 §5).
 pub const PROTOCOL: &str = "websocket";
+
+/// Header fields HTTP/2 forbids (RFC 9113 §8.2.2) beyond those every handshake reserves
+/// (`Connection`, `Upgrade`, `Transfer-Encoding`): refused as extra headers over HTTP/2.
+const H2_FORBIDDEN: [&str; 3] = ["Keep-Alive", "Proxy-Connection", "TE"];
 
 /// The crate's name for an `http` version, `None` for HTTP/1.0 and older and HTTP/3.
 fn version_of(v: Version) -> Option<HttpVersion> {
@@ -188,7 +192,7 @@ fn borrow_headers<'a>(
 ///
 /// `protocol` is the request's `:protocol` pseudo-header, which the `http` crate has no type
 /// for: pass `parts.extensions.get::<hyper::ext::Protocol>().map(|p| p.as_str())` with hyper
-/// (or use `hyper::parse_request` (feature `hyper`)), the same with
+/// (or use `http::hyper::parse_request`, feature `hyper`), the same with
 /// `h2::ext::Protocol` with h2. It is ignored over HTTP/1.1.
 ///
 /// Over HTTP/2, the host is `:authority` (the URI's authority; a `Host` header beside it must
@@ -253,7 +257,8 @@ fn header_name(n: &str) -> Result<HeaderName, HandshakeError> {
 /// that names permessage-deflate must fit an offer
 /// ([`HandshakeError::InvalidExtensionResponse`]). A subprotocol that was not offered fails
 /// with [`HandshakeError::ProtocolNotOffered`], an invalid or reserved header as
-/// [`AcceptOptions`] says.
+/// [`AcceptOptions`] says; over HTTP/2, `Keep-Alive`, `Proxy-Connection` and `TE` are
+/// reserved too (RFC 9113 §8.2.2).
 pub fn accept(
     request: &Request<'_>,
     options: &AcceptOptions,
@@ -266,6 +271,9 @@ pub fn accept(
     #[cfg(not(feature = "deflate"))]
     let extensions = options.extensions.clone();
     check_accept_options(options)?;
+    if request.http_version() == HttpVersion::Http2 {
+        check_headers(&options.headers, &H2_FORBIDDEN)?;
+    }
     let mut response = ::http::Response::new(());
     match request.http_version() {
         HttpVersion::Http11 => {
@@ -402,11 +410,12 @@ impl core::fmt::Debug for ClientHandshake {
 ///   `:path`), with `Sec-WebSocket-Version: 13` and no key. **The caller adds the
 ///   `:protocol` pseudo-header** [`PROTOCOL`] in the HTTP/2 stack's own type (hyper:
 ///   `request.extensions_mut().insert(hyper::ext::Protocol::from_static("websocket"))`, which
-///   `hyper::client_request` (feature `hyper`) does).
+///   `http::hyper::client_request`, feature `hyper`, does).
 ///
 /// Both carry `Origin`, the subprotocols and the extension offers of `options` (plus the
 /// permessage-deflate offer of [`Config::deflate`] unless `options` offers it), and its extra
-/// headers, checked as [`ClientOptions::write_request`] checks them.
+/// headers, checked as [`ClientOptions::write_request`] checks them (over HTTP/2,
+/// `Keep-Alive`, `Proxy-Connection` and `TE` are reserved too, RFC 9113 §8.2.2).
 pub fn client_request(
     url: &WsUrl,
     version: HttpVersion,
@@ -427,6 +436,9 @@ pub fn client_request_with_rng(
     use base64::Engine as _;
     let options = with_deflate_offer(options, &config);
     options.check()?;
+    if version == HttpVersion::Http2 {
+        check_headers(&options.headers, &H2_FORBIDDEN)?;
+    }
     let mut request = ::http::Request::new(());
     let mut accept = [0u8; 28];
     let headers = request.headers_mut();

@@ -16,7 +16,8 @@
 //!
 //! ## Call order for a driver
 //! 1. Create a [`Connection`]: [`Connection::server`], [`Connection::client`] (its request is
-//!    already in the output), or [`Connection::open`] if the handshake happened elsewhere.
+//!    already in the output), or [`Connection::open`] / [`Connection::open_negotiated`] if the
+//!    handshake happened elsewhere (e.g. in hyper, with `rfc6455::http`).
 //! 2. Whenever bytes arrive, [`receive`](Connection::receive) them, then call
 //!    [`next_event`](Connection::next_event) until it returns `None`. On end of file call
 //!    [`receive_eof`](Connection::receive_eof) and drain events once more.

@@ -1164,3 +1164,154 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn documented_details_of_parse_and_error_response() {
+    // `protocol` is ignored over HTTP/1.1.
+    let p = h1_request(&[]);
+    assert!(parse_request(&p, Some("connect-udp"), &Config::default()).is_ok());
+    // The 426 over HTTP/1.1 lists Upgrade in Connection (RFC 9110 §7.6.1).
+    let r = error_response(&HandshakeError::UnsupportedVersion, http::Version::HTTP_11);
+    assert_eq!(r.headers()["connection"], "Upgrade");
+    // An error with no status of its own (a client-side one) answers 400.
+    assert_eq!(HandshakeError::BadAccept.status_code(), None);
+    assert_eq!(
+        error_response(&HandshakeError::BadAccept, http::Version::HTTP_11).status(),
+        400
+    );
+    // HTTP/3 (RFC 9220 uses the same extended CONNECT) gets HTTP/2's answers.
+    let r = error_response(&HandshakeError::UnsupportedVersion, http::Version::HTTP_3);
+    assert_eq!(
+        (r.status().as_u16(), r.version()),
+        (400, http::Version::HTTP_3)
+    );
+    assert!(r.headers().get("upgrade").is_none());
+}
+
+#[test]
+fn http2_refuses_headers_http2_forbids_in_extra_headers() {
+    let p = h2_request(&[]);
+    let req = parse_request(&p, Some("websocket"), &Config::default()).unwrap();
+    for name in ["Keep-Alive", "proxy-connection", "TE"] {
+        let o = AcceptOptions::new().header(name, "x");
+        assert!(
+            matches!(
+                accept(&req, &o, Config::default()),
+                Err(HandshakeError::ReservedHeader(_))
+            ),
+            "{name}"
+        );
+        let url = WsUrl::parse("ws://example.com/").unwrap();
+        let o = ClientOptions::new().header(name, "x");
+        assert!(matches!(
+            client_request(&url, HttpVersion::Http2, o.clone(), Config::default()),
+            Err(HandshakeError::ReservedHeader(_))
+        ));
+        // HTTP/1.1 allows them.
+        assert!(client_request(&url, HttpVersion::Http11, o, Config::default()).is_ok());
+        let p1 = h1_request(&[]);
+        let req1 = parse_request(&p1, None, &Config::default()).unwrap();
+        let o = AcceptOptions::new().header(name, "x");
+        assert!(accept(&req1, &o, Config::default()).is_ok());
+    }
+}
+
+#[test]
+fn client_key_is_fresh_and_deflate_is_offered_once() {
+    let url = WsUrl::parse("ws://example.com/").unwrap();
+    let key = || {
+        let (req, _) = client_request(
+            &url,
+            HttpVersion::Http11,
+            ClientOptions::new(),
+            Config::default(),
+        )
+        .unwrap();
+        req.headers()["sec-websocket-key"].clone()
+    };
+    assert_ne!(key(), key());
+    // The automatic offer, unless the options make their own.
+    let (req, hs) = client_request(
+        &url,
+        HttpVersion::Http2,
+        ClientOptions::new(),
+        Config::default(),
+    )
+    .unwrap();
+    assert_eq!(hs.options().extensions.len(), 1);
+    assert_eq!(
+        req.headers()["sec-websocket-extensions"],
+        hs.options().extensions[0].as_str()
+    );
+    let own = ClientOptions::new().extension("permessage-deflate; server_no_context_takeover");
+    let (req, hs) = client_request(&url, HttpVersion::Http2, own, Config::default()).unwrap();
+    assert_eq!(
+        req.headers()["sec-websocket-extensions"],
+        "permessage-deflate; server_no_context_takeover"
+    );
+    assert_eq!(hs.options().extensions.len(), 1);
+    // No Config::deflate: no offer.
+    let mut config = Config::default();
+    config.deflate = None;
+    let (req, _) = client_request(&url, HttpVersion::Http2, ClientOptions::new(), config).unwrap();
+    assert!(req.headers().get("sec-websocket-extensions").is_none());
+}
+
+#[test]
+fn open_negotiated_uses_the_parameters_given() {
+    use rfc6455::extensions::deflate::DeflateParams;
+    use rfc6455::Negotiated;
+    let params = DeflateParams {
+        server_no_context_takeover: false,
+        client_no_context_takeover: false,
+        server_max_window_bits: 15,
+        client_max_window_bits: 15,
+    };
+    // Without Config::deflate, the default level and threshold compress a long message.
+    let mut config = Config::default();
+    config.deflate = None;
+    let mut server = Connection::open_negotiated(
+        Role::Server,
+        config.clone(),
+        Negotiated::new().protocol("p").deflate(params),
+    );
+    assert_eq!(
+        (server.state(), server.protocol()),
+        (State::Open, Some("p"))
+    );
+    server.send_text(&"z".repeat(500)).unwrap();
+    assert_eq!(server.pending_output()[0], 0xc1);
+    // Without deflate parameters, no RSV1 and a compressed frame is refused.
+    let mut plain = Connection::open_negotiated(Role::Server, config.clone(), Negotiated::new());
+    plain.send_text(&"z".repeat(500)).unwrap();
+    assert_eq!(plain.pending_output()[0], 0x81);
+    assert_eq!(plain.protocol(), None);
+    plain.receive(&[0xc1, 0x80, 0, 0, 0, 0]); // masked, RSV1, empty
+    assert_eq!(
+        plain.next_event().map(|_| ()).unwrap_err(),
+        rfc6455::Error::Protocol(rfc6455::ProtocolError::ReservedBits(4))
+    );
+    let mut with = Connection::open_negotiated(
+        Role::Server,
+        config.clone(),
+        Negotiated::new().deflate(params),
+    );
+    with.receive(&[0xc1, 0x80, 0, 0, 0, 0]);
+    assert!(matches!(with.next_event(), Ok(Some((Event::Text(""), _)))));
+
+    // A client draws its masks from the rng it is given.
+    use rand::SeedableRng as _;
+    let masked = |seed| {
+        let rng = Box::new(rand::rngs::StdRng::seed_from_u64(seed));
+        let mut c = Connection::open_negotiated_with_rng(
+            Role::Client,
+            config.clone(),
+            Negotiated::new(),
+            rng,
+        );
+        c.send_text("hello").unwrap();
+        c.pending_output()[2..6].to_vec()
+    };
+    assert_eq!(masked(1), masked(1));
+    assert_ne!(masked(1), masked(2));
+}

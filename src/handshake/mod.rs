@@ -397,7 +397,7 @@ fn write_header(out: &mut Vec<u8>, name: &str, value: &[u8]) {
 }
 
 /// Checks every user header (see [`check_header`]); writes nothing.
-fn check_headers(
+pub(crate) fn check_headers(
     headers: &[(String, String)],
     reserved: &[&'static str],
 ) -> Result<(), HandshakeError> {
