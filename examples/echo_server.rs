@@ -43,17 +43,20 @@ async fn main() -> std::io::Result<()> {
     );
     loop {
         let (stream, peer) = listener.accept().await?;
-        stream.set_nodelay(true)?;
         let acceptor = acceptor.clone();
         tokio::spawn(async move {
             let served = match acceptor {
-                None => serve(stream, peer).await,
+                None => match TokioDriver::new(stream) {
+                    Ok(io) => serve(io, peer).await,
+                    Err(e) => Err(e),
+                },
                 // A client that never finishes the TLS handshake is dropped after 10 s.
                 Some(acceptor) => {
+                    let _ = stream.set_nodelay(true);
                     match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream))
                         .await
                     {
-                        Ok(Ok(tls)) => serve(tls, peer).await,
+                        Ok(Ok(tls)) => serve(TokioDriver::with_stream(tls), peer).await,
                         Ok(Err(e)) => Err(e),
                         Err(_) => Err(std::io::ErrorKind::TimedOut.into()),
                     }
@@ -67,13 +70,12 @@ async fn main() -> std::io::Result<()> {
 }
 
 async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
-    stream: S,
+    mut io: TokioDriver<S>,
     peer: SocketAddr,
 ) -> std::io::Result<()> {
     let mut config = Config::default();
     config.idle_ping = Some(Duration::from_secs(30));
     let mut conn = Connection::server(config);
-    let mut io = TokioDriver::with_stream(stream);
     loop {
         common::echo_events(&mut conn, &|m| eprintln!("{peer}: {m}"));
         if conn.should_close_transport() {

@@ -96,8 +96,10 @@ pub enum HandshakeError {
     /// The request method is not GET.
     #[error("method is not GET")]
     MethodNotGet,
-    /// The HTTP version is older than 1.1.
-    #[error("HTTP version older than 1.1")]
+    /// The HTTP version does not fit the handshake: a request or response older than
+    /// HTTP/1.1 (or HTTP/3 and later on the `http` path), or an HTTP/2 request handed to a
+    /// writer of HTTP/1.1 bytes.
+    #[error("HTTP version not supported for this handshake")]
     HttpVersion,
     /// The request has no Host header.
     #[error("missing Host header")]
@@ -190,6 +192,18 @@ pub enum HandshakeError {
     /// `Transfer-Encoding`, RFC 7230 §3.3): the bytes after the head would be ambiguous.
     #[error("upgrade request with a message body")]
     RequestBody,
+    /// An HTTP/2 request to a WebSocket handshake that is not a `CONNECT` (RFC 8441 §4):
+    /// answered with 405 and `Allow: CONNECT`.
+    #[error("HTTP/2 WebSocket request whose method is not CONNECT")]
+    MethodNotConnect,
+    /// An HTTP/2 `CONNECT` without `:protocol`: a plain CONNECT (RFC 9113 §8.5), a proxy's
+    /// job, which this crate does not do: answered with 501 (RFC 9110 §15.6.2).
+    #[error("CONNECT without :protocol (plain CONNECT is not supported)")]
+    ConnectWithoutProtocol,
+    /// An HTTP/2 extended CONNECT whose `:protocol` is not `websocket` (RFC 8441 §5):
+    /// answered with 400, like an HTTP/1.1 `Upgrade` that does not name `websocket`.
+    #[error(":protocol is not websocket")]
+    ConnectProtocolNotWebsocket,
 }
 
 /// A final non-101 response to a client's upgrade request: status, reason and headers,
@@ -270,12 +284,34 @@ impl UnexpectedResponse {
 }
 
 impl HandshakeError {
-    /// The HTTP status a server answers this request error with; `None` for client-side errors.
+    /// The HTTP status a server answers this request error with over HTTP/1.1; `None` for
+    /// client-side errors. See [`status_code_for`](Self::status_code_for) for HTTP/2.
     pub const fn status_code(&self) -> Option<u16> {
+        self.status_code_for(crate::handshake::HttpVersion::Http11)
+    }
+
+    /// The HTTP status a server answers this request error with over `version`; `None` for
+    /// client-side errors. The statuses are the same on both versions but one: an unsupported
+    /// `Sec-WebSocket-Version` gets 426 over HTTP/1.1 (RFC 6455 §4.4), and 400 over HTTP/2,
+    /// where a 426 cannot carry the `Upgrade` header that RFC 9110 §15.5.22 requires of it
+    /// (RFC 9113 §8.2.2 forbids that header); both carry `Sec-WebSocket-Version: 13`.
+    ///
+    /// ```
+    /// use rfc6455::{handshake::HttpVersion, HandshakeError};
+    /// let e = HandshakeError::UnsupportedVersion;
+    /// assert_eq!(e.status_code_for(HttpVersion::Http11), Some(426));
+    /// assert_eq!(e.status_code_for(HttpVersion::Http2), Some(400));
+    /// assert_eq!(HandshakeError::ConnectWithoutProtocol.status_code_for(HttpVersion::Http2), Some(501));
+    /// ```
+    pub const fn status_code_for(&self, version: crate::handshake::HttpVersion) -> Option<u16> {
         match self {
             Self::HeadTooLarge(_) | Self::TooManyHeaders(_) => Some(431),
-            Self::UnsupportedVersion => Some(426),
-            Self::MethodNotGet => Some(405),
+            Self::UnsupportedVersion => match version {
+                crate::handshake::HttpVersion::Http11 => Some(426),
+                crate::handshake::HttpVersion::Http2 => Some(400),
+            },
+            Self::MethodNotGet | Self::MethodNotConnect => Some(405),
+            Self::ConnectWithoutProtocol => Some(501),
             Self::Malformed(_)
             | Self::HttpVersion
             | Self::MissingHost
@@ -287,7 +323,8 @@ impl HandshakeError {
             | Self::InvalidHost
             | Self::DuplicateHeader(_)
             | Self::InvalidHeaderValue(_)
-            | Self::RequestBody => Some(400),
+            | Self::RequestBody
+            | Self::ConnectProtocolNotWebsocket => Some(400),
             _ => None,
         }
     }

@@ -16,7 +16,8 @@
 //!
 //! ## Call order for a driver
 //! 1. Create a [`Connection`]: [`Connection::server`], [`Connection::client`] (its request is
-//!    already in the output), or [`Connection::open`] if the handshake happened elsewhere.
+//!    already in the output), or [`Connection::open`] / [`Connection::open_negotiated`] if the
+//!    handshake happened elsewhere (e.g. in hyper, with `rfc6455::http`).
 //! 2. Whenever bytes arrive, [`receive`](Connection::receive) them, then call
 //!    [`next_event`](Connection::next_event) until it returns `None`. On end of file call
 //!    [`receive_eof`](Connection::receive_eof) and drain events once more.
@@ -61,6 +62,9 @@
 //! ## Features
 //! - `tokio` (off by default): `driver::TokioDriver`, the socket loop of a tokio driver.
 //! - `deflate` (default): permessage-deflate (RFC 7692), see [`extensions::deflate`].
+//! - `http` (off by default): the opening handshake on the `http` crate's types, HTTP/1.1
+//!   Upgrade and HTTP/2 extended CONNECT (RFC 8441), for hyper, axum and other HTTP stacks:
+//!   see `rfc6455::http`. `hyper` adds helpers for `hyper::ext::Protocol`.
 //! - `std` (default): OS randomness for client masks and keys ([`Connection::client`],
 //!   [`Connection::open`]) and runtime SIMD detection for UTF-8 validation. Without it the
 //!   crate is `#![no_std]` + `alloc`; inject randomness with
@@ -82,12 +86,14 @@ pub mod error;
 pub mod extensions;
 pub mod frame;
 pub mod handshake;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod mask;
 pub mod utf8;
 
 pub use close::CloseCode;
 pub use config::{Config, Delivery};
-pub use connection::{BoxRng, Connection, Event, Role, Sender, State};
+pub use connection::{BoxRng, Connection, Event, Negotiated, Role, Sender, State};
 pub use error::{Error, HandshakeError, ProtocolError, SendError};
 pub use frame::{FrameHeader, OpCode};
 pub use mask::apply_mask;

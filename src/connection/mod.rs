@@ -1,6 +1,6 @@
 //! The connection state machine.
 
-mod opening;
+pub(crate) mod opening;
 mod recv;
 mod send;
 mod timers;
@@ -90,6 +90,46 @@ pub enum Event<'a> {
     },
 }
 
+/// What an opening handshake done elsewhere agreed on, for
+/// [`Connection::open_negotiated`]: the subprotocol and the permessage-deflate parameters.
+///
+/// ```
+/// use rfc6455::{Config, Connection, Negotiated, Role};
+/// let conn = Connection::open_negotiated(Role::Server, Config::default(),
+///                                        Negotiated::new().protocol("chat"));
+/// assert_eq!(conn.protocol(), Some("chat"));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Negotiated {
+    /// The subprotocol both ends agreed on (`Sec-WebSocket-Protocol`), if any.
+    pub protocol: Option<alloc::string::String>,
+    /// The permessage-deflate parameters both ends agreed on, if the extension was
+    /// negotiated.
+    #[cfg(feature = "deflate")]
+    pub deflate: Option<crate::extensions::deflate::DeflateParams>,
+}
+
+impl Negotiated {
+    /// No subprotocol, no extension.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// With this subprotocol.
+    pub fn protocol(mut self, protocol: impl Into<alloc::string::String>) -> Self {
+        self.protocol = Some(protocol.into());
+        self
+    }
+
+    /// With permessage-deflate on these parameters.
+    #[cfg(feature = "deflate")]
+    pub fn deflate(mut self, params: crate::extensions::deflate::DeflateParams) -> Self {
+        self.deflate = Some(params);
+        self
+    }
+}
+
 /// One WebSocket connection, as a state machine without I/O.
 ///
 /// The driver feeds received bytes with [`receive`](Self::receive), takes events from
@@ -136,7 +176,7 @@ impl core::fmt::Debug for Connection {
 }
 
 #[cfg(feature = "std")]
-fn default_rng() -> BoxRng {
+pub(crate) fn default_rng() -> BoxRng {
     use rand::SeedableRng as _;
     alloc::boxed::Box::new(rand::rngs::StdRng::from_rng(&mut rand::rng()))
 }
@@ -187,6 +227,45 @@ impl Connection {
         Self::build(role, State::Open, Handshake::Done, config, rng)
     }
 
+    /// A connection whose opening handshake was done elsewhere (an HTTP/1.1 upgrade or an
+    /// HTTP/2 extended CONNECT handled by another HTTP stack, see `rfc6455::http`), open with
+    /// what it agreed on: [`protocol`](Self::protocol) reports the subprotocol, and
+    /// permessage-deflate compresses and inflates with the given parameters (at the level
+    /// and threshold of [`Config::deflate`], or their defaults if it is unset).
+    ///
+    /// A client draws masks from the operating system's randomness.
+    #[cfg(feature = "std")]
+    pub fn open_negotiated(role: Role, config: Config, negotiated: Negotiated) -> Self {
+        let rng = (role == Role::Client).then(default_rng);
+        Self::open_negotiated_inner(role, config, negotiated, rng)
+    }
+
+    /// Like [`open_negotiated`](Self::open_negotiated), with the client's masks drawn from
+    /// `rng`.
+    pub fn open_negotiated_with_rng(
+        role: Role,
+        config: Config,
+        negotiated: Negotiated,
+        rng: BoxRng,
+    ) -> Self {
+        Self::open_negotiated_inner(role, config, negotiated, Some(rng))
+    }
+
+    fn open_negotiated_inner(
+        role: Role,
+        config: Config,
+        negotiated: Negotiated,
+        rng: Option<BoxRng>,
+    ) -> Self {
+        let mut conn = Self::build(role, State::Open, Handshake::Done, config, rng);
+        conn.tx.protocol = negotiated.protocol;
+        #[cfg(feature = "deflate")]
+        if let Some(params) = &negotiated.deflate {
+            conn.enable_deflate(params);
+        }
+        conn
+    }
+
     /// Like [`open`](Self::open), with the client's masks drawn from `rng`.
     pub fn open_with_rng(role: Role, config: Config, rng: BoxRng) -> Self {
         Self::build(role, State::Open, Handshake::Done, config, Some(rng))
@@ -228,7 +307,10 @@ impl Connection {
     /// what `fill` returns.
     ///
     /// Bytes appended after the connection closed (or after end of file) are dropped, and no
-    /// room is made for them.
+    /// room is made for them. A read that appends nothing to an empty buffer (a stream that
+    /// had nothing to give) leaves no room behind: the buffer keeps at most
+    /// [`Config::retain_buffer`] bytes of capacity, as between messages, so a connection that
+    /// waits for input holds no receive buffer.
     ///
     /// ```
     /// # use rfc6455::{Config, Connection, Role};
@@ -246,7 +328,7 @@ impl Connection {
     ///
     /// If `fill` removes bytes from the buffer instead of appending.
     pub fn receive_into<R>(&mut self, room: usize, fill: impl FnOnce(&mut Vec<u8>) -> R) -> R {
-        self.rx.receive_into(room, fill)
+        self.rx.receive_into(room, self.config.retain_buffer, fill)
     }
 
     /// Tells the connection that the transport reached end of file (the peer closed it).

@@ -14,7 +14,7 @@ use super::send::Sender;
 use super::{BoxRng, Connection, Event, Role, State};
 use crate::config::Config;
 use crate::error::{Error, HandshakeError};
-use crate::handshake::server::write_accept_response;
+use crate::handshake::server::{check_protocol_offered, write_accept_response};
 use crate::handshake::{
     accept_key, parse_response, write_error_response, write_reject_response, AcceptOptions,
     ClientOptions, Request, WsUrl,
@@ -51,12 +51,6 @@ pub(super) struct PendingRequest {
     pub(super) deflate: Option<(crate::extensions::deflate::DeflateParams, String)>,
 }
 
-impl PendingRequest {
-    pub(super) fn offers_protocol(&self, p: &str) -> bool {
-        !p.is_empty() && self.protocols.split(',').any(|o| o == p)
-    }
-}
-
 impl Receiver {
     pub(super) fn poll_request<'a>(
         &'a mut self,
@@ -68,13 +62,7 @@ impl Receiver {
                 let mut key = [0u8; 24];
                 // The parser checked that the key is 24 base64 characters.
                 key.copy_from_slice(&req.key().as_bytes()[..24]);
-                let mut protocols = String::new();
-                for (i, p) in req.protocols().enumerate() {
-                    if i > 0 {
-                        protocols.push(',');
-                    }
-                    protocols.push_str(p);
-                }
+                let protocols = req.protocol_list();
                 self.hs = Handshake::AwaitAnswer(Box::new(PendingRequest {
                     head_len: req.head_len(),
                     key,
@@ -192,22 +180,7 @@ impl Connection {
         let mut nonce = [0u8; 16];
         conn.tx.random_bytes(&mut nonce);
         let key = base64::engine::general_purpose::STANDARD.encode(nonce);
-        #[cfg(feature = "deflate")]
-        let options = {
-            use crate::extensions::deflate;
-            let mut options = options;
-            let offered = options.extensions.iter().any(|e| {
-                e.split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .eq_ignore_ascii_case(deflate::NAME)
-            });
-            if let (Some(d), false) = (conn.config.deflate.as_ref(), offered) {
-                options.extensions.push(deflate::client_offer(d));
-            }
-            options
-        };
+        let options = with_deflate_offer(options, &conn.config);
         options.write_request(url, &key, conn.tx.out_mut())?;
         conn.rx.hs = Handshake::AwaitResponse(alloc::boxed::Box::new(AwaitingResponse {
             accept: accept_key(key.as_bytes()),
@@ -237,18 +210,15 @@ impl Connection {
         let Handshake::AwaitAnswer(pending) = &self.rx.hs else {
             return Err(HandshakeError::NotAwaitingAnswer);
         };
-        if let Some(p) = &options.protocol {
-            if !pending.offers_protocol(p) {
-                return Err(HandshakeError::ProtocolNotOffered);
-            }
-        }
+        check_protocol_offered(options, pending.protocols.split(','))?;
         #[cfg(feature = "deflate")]
         let (negotiated, by_hand) = match &options.extensions {
             None => (pending.deflate.clone(), None),
-            Some(h) => (
-                None,
-                hand_deflate(h, &self.rx.buf[self.rx.pos..], &self.config)?,
-            ),
+            // The pending request is still in the buffer; it parsed before.
+            Some(h) => match Request::parse(&self.rx.buf[self.rx.pos..], &self.config) {
+                Ok(Status::Complete(req)) => (None, hand_deflate(h, req.extensions())?),
+                _ => return Err(HandshakeError::InvalidExtensionResponse),
+            },
         };
         #[cfg(feature = "deflate")]
         if let Some((_, header)) = &negotiated {
@@ -296,13 +266,63 @@ impl Connection {
     }
 }
 
+/// The client's extension offers with permessage-deflate added as [`Config::deflate`] asks,
+/// unless the options offer it themselves. The same for a byte-level and an `http` client.
+pub(crate) fn with_deflate_offer(options: ClientOptions, config: &Config) -> ClientOptions {
+    #[cfg(feature = "deflate")]
+    {
+        use crate::extensions::deflate;
+        let mut options = options;
+        let offered = options
+            .offered_extension_names()
+            .any(|n| n.eq_ignore_ascii_case(deflate::NAME));
+        if let (Some(d), false) = (config.deflate.as_ref(), offered) {
+            options.extensions.push(deflate::client_offer(d));
+        }
+        options
+    }
+    #[cfg(not(feature = "deflate"))]
+    {
+        let _ = config;
+        options
+    }
+}
+
+/// Server: the extension answer `options` gives a request with the extension `offers`, and
+/// the permessage-deflate parameters it agrees to. Without `options.extensions`,
+/// permessage-deflate is negotiated as [`Config::deflate`] allows; an answer written by hand
+/// is checked as [`hand_deflate`] does. The same for a byte-level and an `http` server.
+#[cfg(feature = "deflate")]
+pub(crate) fn extension_answer(
+    options: &AcceptOptions,
+    offers: &[crate::extensions::ExtensionOffer<'_>],
+    config: &Config,
+) -> Result<
+    (
+        Option<String>,
+        Option<crate::extensions::deflate::DeflateParams>,
+    ),
+    HandshakeError,
+> {
+    match &options.extensions {
+        None => Ok(config
+            .deflate
+            .as_ref()
+            .and_then(|d| crate::extensions::deflate::negotiate_server(offers, d))
+            .map_or((None, None), |(params, header)| {
+                (Some(header), Some(params))
+            })),
+        Some(h) => Ok((Some(h.clone()), hand_deflate(h, offers)?)),
+    }
+}
+
 /// Server: the permessage-deflate parameters of a response header value written by hand
-/// (`AcceptOptions::extensions`), checked against the offers in the request `head`.
+/// (`AcceptOptions::extensions`), checked against the request's extension `offers` as a
+/// client checks them ([`check_response`](crate::extensions::deflate::check_response)).
 #[cfg(feature = "deflate")]
 fn hand_deflate(
     answer: &str,
-    head: &[u8],
-    cfg: &Config,
+    offers: &[crate::extensions::ExtensionOffer<'_>],
 ) -> Result<Option<crate::extensions::deflate::DeflateParams>, HandshakeError> {
     use crate::extensions::{deflate, parse_extensions};
     let mut elements = alloc::vec::Vec::new();
@@ -313,13 +333,9 @@ fn hand_deflate(
     let Some(ext) = the_deflate_answer(&elements)? else {
         return Ok(None);
     };
-    // The pending request is still in the buffer; it parsed before.
-    match Request::parse(head, cfg) {
-        Ok(crate::Status::Complete(req)) => deflate::check_response(ext, req.extensions())
-            .map(Some)
-            .map_err(|_| HandshakeError::InvalidExtensionResponse),
-        _ => Err(HandshakeError::InvalidExtensionResponse),
-    }
+    deflate::check_response(ext, offers)
+        .map(Some)
+        .map_err(|_| HandshakeError::InvalidExtensionResponse)
 }
 
 /// The permessage-deflate element of an answer, if any: one element per negotiation
@@ -344,7 +360,7 @@ fn the_deflate_answer<'e, 'a>(
 /// elements, the automatic offer included), not against [`Config::deflate`], which only adds
 /// this end's own limits when set (RFC 7692 §7.1).
 #[cfg(feature = "deflate")]
-fn client_deflate(
+pub(crate) fn client_deflate(
     extensions: &[crate::extensions::ExtensionOffer<'_>],
     offered: &[String],
     cfg: &Config,

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use super::{
     check_headers, convert_headers, extension_list_len, find_header, head_end, headers_have_token,
     is_ipv6_literal, is_reg_name, is_token, is_valid_key, is_visible_ascii, write_header,
-    write_headers, Header, HEADER_CAP,
+    write_headers, Header, HttpVersion, HEADER_CAP,
 };
 use crate::config::Config;
 use crate::error::HandshakeError;
@@ -291,7 +291,7 @@ impl ClientOptions {
     }
 
     /// Checks every value that goes into the request (see [`ClientOptions::write_request`]).
-    fn check(&self) -> Result<(), HandshakeError> {
+    pub(crate) fn check(&self) -> Result<(), HandshakeError> {
         if let Some(o) = &self.origin {
             if !is_visible_ascii(o.as_bytes()) {
                 return Err(HandshakeError::InvalidHeader);
@@ -351,7 +351,7 @@ impl ClientOptions {
     }
 
     /// The names of the offered extensions.
-    fn offered_extension_names(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn offered_extension_names(&self) -> impl Iterator<Item = &str> {
         self.extensions
             .iter()
             .map(|e| e.split(';').next().unwrap_or("").trim())
@@ -428,42 +428,84 @@ pub fn parse_response<'a>(
         match resp.code {
             Some(101) => break (head_len, 101, convert_headers(resp.headers)),
             Some(100..=199) => skipped = head_len,
-            // A three-digit code outside the classes HTTP defines (RFC 7231 §6) is no answer.
-            Some(code) if !(200..=599).contains(&code) => {
-                return Err(HandshakeError::Malformed("invalid status code"))
-            }
             Some(code) => {
-                let headers = resp
-                    .headers
-                    .iter()
-                    .map(|h| (String::from(h.name), h.value.to_vec()))
-                    .collect();
-                let reason = resp.reason.unwrap_or("");
-                return Err(HandshakeError::UnexpectedStatus(alloc::boxed::Box::new(
-                    UnexpectedResponse::new(code, reason, headers),
-                )));
+                let all = &*resp.headers;
+                check_status(HttpVersion::Http11, code, resp.reason.unwrap_or(""), || {
+                    all.iter().map(|h| (String::from(h.name), h.value.to_vec()))
+                })?;
+                // check_status accepts only 101 over HTTP/1.1, matched above.
+                return Err(HandshakeError::Malformed("invalid status code"));
             }
             None => return Err(HandshakeError::Malformed("missing status")),
         }
     };
     debug_assert_eq!(code, 101);
-    // RFC 6455 §4.1: Upgrade is exactly `websocket` (case-insensitive), once.
-    let mut upgrades = headers
-        .iter()
-        .filter(|h| h.name.eq_ignore_ascii_case("upgrade"));
-    match (upgrades.next(), upgrades.next()) {
-        (Some(u), None) if u.value.trim_ascii().eq_ignore_ascii_case(b"websocket") => {}
-        _ => return Err(HandshakeError::NoUpgradeWebsocket),
+    let (protocol, extensions) =
+        check_answer(&headers, HttpVersion::Http11, expected_accept, options)?;
+    Ok(Status::Complete(Response {
+        headers,
+        protocol,
+        extensions,
+        head_len,
+    }))
+}
+
+/// The status rule for a final answer, shared by the byte parser and the `http` path:
+/// HTTP/1.1 accepts with 101 only; HTTP/2 with any 2xx (RFC 8441 §5, RFC 9113 §8.5) and
+/// never 101 (RFC 9113 §8.6). Another status from 200 to 599 is
+/// [`HandshakeError::UnexpectedStatus`] (`headers` builds its copy), one outside HTTP's
+/// classes is malformed. The byte parser skips interim 1xx responses before calling this.
+pub(crate) fn check_status<I>(
+    version: HttpVersion,
+    status: u16,
+    reason: &str,
+    headers: impl FnOnce() -> I,
+) -> Result<(), HandshakeError>
+where
+    I: Iterator<Item = (String, Vec<u8>)>,
+{
+    match (version, status) {
+        (HttpVersion::Http11, 101) | (HttpVersion::Http2, 200..=299) => Ok(()),
+        // A three-digit code outside the classes HTTP defines (RFC 7231 §6) is no answer,
+        // nor is an interim one where a final one belongs.
+        (_, 200..=599) => Err(HandshakeError::UnexpectedStatus(alloc::boxed::Box::new(
+            UnexpectedResponse::new(status, reason, headers().collect()),
+        ))),
+        _ => Err(HandshakeError::Malformed("invalid status code")),
     }
-    if !headers_have_token(&headers, "connection", "upgrade") {
-        return Err(HandshakeError::NoConnectionUpgrade);
-    }
-    let mut accepts = headers
-        .iter()
-        .filter(|h| h.name.eq_ignore_ascii_case("sec-websocket-accept"));
-    match (accepts.next(), accepts.next()) {
-        (Some(a), None) if a.value == expected_accept => {}
-        _ => return Err(HandshakeError::BadAccept),
+}
+
+/// The header rules for an accepting answer, shared by the byte parser and the `http` path.
+/// Over HTTP/1.1, exactly one `Upgrade: websocket`, a `Connection` listing `upgrade` and
+/// exactly one correct `Sec-WebSocket-Accept` (RFC 6455 §4.1); over HTTP/2 none of these
+/// (RFC 8441 §5). On both: at most one `Sec-WebSocket-Protocol`, naming one offered
+/// subprotocol, and only offered extensions. Returns the subprotocol and the extensions.
+#[allow(clippy::type_complexity)]
+pub(crate) fn check_answer<'a>(
+    headers: &[Header<'a>],
+    version: HttpVersion,
+    expected_accept: &[u8],
+    options: &ClientOptions,
+) -> Result<(Option<&'a str>, Vec<ExtensionOffer<'a>>), HandshakeError> {
+    if version == HttpVersion::Http11 {
+        // RFC 6455 §4.1: Upgrade is exactly `websocket` (case-insensitive), once.
+        let mut upgrades = headers
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case("upgrade"));
+        match (upgrades.next(), upgrades.next()) {
+            (Some(u), None) if u.value.trim_ascii().eq_ignore_ascii_case(b"websocket") => {}
+            _ => return Err(HandshakeError::NoUpgradeWebsocket),
+        }
+        if !headers_have_token(headers, "connection", "upgrade") {
+            return Err(HandshakeError::NoConnectionUpgrade);
+        }
+        let mut accepts = headers
+            .iter()
+            .filter(|h| h.name.eq_ignore_ascii_case("sec-websocket-accept"));
+        match (accepts.next(), accepts.next()) {
+            (Some(a), None) if a.value == expected_accept => {}
+            _ => return Err(HandshakeError::BadAccept),
+        }
     }
     // At most one Sec-WebSocket-Protocol, holding one of the offered subprotocols.
     let protocol = {
@@ -503,12 +545,7 @@ pub fn parse_response<'a>(
             return Err(HandshakeError::ExtensionNotOffered);
         }
     }
-    Ok(Status::Complete(Response {
-        headers,
-        protocol,
-        extensions,
-        head_len,
-    }))
+    Ok((protocol, extensions))
 }
 
 #[cfg(test)]

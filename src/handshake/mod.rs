@@ -8,7 +8,7 @@
 //!
 //! [`Connection`]: crate::Connection
 
-mod client;
+pub(crate) mod client;
 pub(crate) mod server;
 
 use alloc::string::String;
@@ -22,6 +22,19 @@ pub use server::{write_error_response, write_reject_response, AcceptOptions, Req
 pub use crate::error::UnexpectedResponse;
 
 use crate::error::HandshakeError;
+
+/// The HTTP version an opening handshake runs over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HttpVersion {
+    /// HTTP/1.1: `GET` with `Upgrade: websocket`, answered with `101 Switching Protocols`
+    /// and `Sec-WebSocket-Accept` (RFC 6455 §4).
+    Http11,
+    /// HTTP/2: extended `CONNECT` with `:protocol` `websocket` on one stream, answered with
+    /// `200` and neither key nor accept (RFC 8441 §4–5). The stream then carries RFC 6455
+    /// frames, masking included.
+    Http2,
+}
 
 /// The GUID that RFC 6455 §1.3 appends to the key.
 pub const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -384,7 +397,7 @@ fn write_header(out: &mut Vec<u8>, name: &str, value: &[u8]) {
 }
 
 /// Checks every user header (see [`check_header`]); writes nothing.
-fn check_headers(
+pub(crate) fn check_headers(
     headers: &[(String, String)],
     reserved: &[&'static str],
 ) -> Result<(), HandshakeError> {

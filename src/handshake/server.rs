@@ -7,26 +7,236 @@ use core::mem::MaybeUninit;
 use super::{
     accept_key, check_headers, convert_headers, extension_list_len, find_header, has_token,
     head_end, header_list, is_host_port, is_token, is_token_list, is_valid_key, is_visible_ascii,
-    write_header, write_headers, Header, HEADER_CAP,
+    write_header, write_headers, Header, HttpVersion, HEADER_CAP,
 };
 use crate::config::Config;
 use crate::error::HandshakeError;
 use crate::extensions::{parse_extensions, ExtensionOffer};
 use crate::Status;
 
-/// A validated WebSocket upgrade request, borrowed from the received bytes.
+/// A validated WebSocket upgrade request, borrowed from the received bytes (or, with the
+/// `http` feature, from the `http::request::Parts` it came in).
 #[derive(Clone, Debug)]
 pub struct Request<'a> {
+    version: HttpVersion,
     target: &'a str,
     /// Path and query: the whole target in origin form, what follows the authority in
     /// absolute form (may be empty, or start with `?`).
     resource: &'a str,
     headers: Vec<Header<'a>>,
+    /// Empty over HTTP/2, which has no key (RFC 8441 §5).
     key: &'a str,
     host: &'a str,
     origin: Option<&'a str>,
     extensions: Vec<ExtensionOffer<'a>>,
     head_len: usize,
+}
+
+/// The request target as the HTTP layer delivered it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Target<'a> {
+    /// Origin form (RFC 7230 §5.3.1): path and query; anything else is refused.
+    Origin(&'a str),
+    /// Absolute form (RFC 7230 §5.3.2), or HTTP/2's `:scheme`, `:authority` and `:path`.
+    Absolute {
+        scheme: &'a str,
+        authority: &'a str,
+        resource: &'a str,
+    },
+}
+
+/// A request head as either HTTP layer delivered it, before the WebSocket rules ran.
+pub(crate) struct Head<'a> {
+    pub(crate) version: HttpVersion,
+    /// What [`Request::target`] reports.
+    pub(crate) target: &'a str,
+    pub(crate) parsed_target: Target<'a>,
+    pub(crate) headers: Vec<Header<'a>>,
+    pub(crate) head_len: usize,
+}
+
+/// The method rule, the same whichever layer parsed the request: `GET` over HTTP/1.1
+/// (RFC 6455 §4.1); over HTTP/2 `CONNECT` with `:protocol` `websocket` (RFC 8441 §4, §5).
+pub(crate) fn check_method(
+    version: HttpVersion,
+    method: &str,
+    protocol: Option<&str>,
+) -> Result<(), HandshakeError> {
+    match version {
+        HttpVersion::Http11 if method == "GET" => Ok(()),
+        HttpVersion::Http11 => Err(HandshakeError::MethodNotGet),
+        HttpVersion::Http2 if method != "CONNECT" => Err(HandshakeError::MethodNotConnect),
+        HttpVersion::Http2 => match protocol {
+            None => Err(HandshakeError::ConnectWithoutProtocol),
+            Some(p) if p.eq_ignore_ascii_case("websocket") => Ok(()),
+            Some(_) => Err(HandshakeError::ConnectProtocolNotWebsocket),
+        },
+    }
+}
+
+/// The WebSocket rules for a request head, shared by the byte parser and the `http` path:
+/// Host or `:authority`, the target, `Origin`, `Upgrade` and `Connection` (HTTP/1.1),
+/// `Sec-WebSocket-Version` 13, `Sec-WebSocket-Key` (HTTP/1.1), the subprotocol token lists,
+/// the extension offers, and no body. The method was checked by [`check_method`].
+pub(crate) fn validate(head: Head<'_>) -> Result<Request<'_>, HandshakeError> {
+    let Head {
+        version,
+        target,
+        parsed_target,
+        headers,
+        head_len,
+    } = head;
+    let h2 = version == HttpVersion::Http2;
+    // RFC 8441 §4: an extended CONNECT has :scheme and :path, and (RFC 9113 §8.5) :authority.
+    if h2 && matches!(parsed_target, Target::Origin(_)) {
+        return Err(HandshakeError::Malformed(
+            "extended CONNECT without :scheme or :authority",
+        ));
+    }
+    // One pass over the headers, telling names apart by length first.
+    let (mut host, mut hosts, mut origin, mut origins) = (None, 0, None, 0);
+    let (mut upgrade, mut connection) = (false, false);
+    let (mut version_value, mut versions, mut key, mut keys) = (None, 0, None, 0);
+    let mut ext_headers = 0;
+    for h in &headers {
+        let name = h.name.as_bytes();
+        let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
+        match name.len() {
+            4 if is("host") => {
+                host = Some(h.value);
+                hosts += 1;
+            }
+            6 if is("origin") => {
+                origin = Some(h.value);
+                origins += 1;
+            }
+            // RFC 9113 §8.2.2: connection-specific fields make an HTTP/2 request malformed.
+            7 | 10 | 16 | 17 if h2 && is_connection_specific(h.name) => {
+                return Err(HandshakeError::Malformed(
+                    "connection-specific header in an HTTP/2 request",
+                ));
+            }
+            7 if is("upgrade") => upgrade |= has_token(h.value, "websocket"),
+            10 if is("connection") => connection |= has_token(h.value, "upgrade"),
+            14 if is("content-length") => {
+                // RFC 7230 §3.3.2: 1*DIGIT; an upgrade request carries no body.
+                if h.value.is_empty() || !h.value.iter().all(u8::is_ascii_digit) {
+                    return Err(HandshakeError::InvalidHeaderValue("Content-Length"));
+                }
+                if h.value.iter().any(|&b| b != b'0') {
+                    return Err(HandshakeError::RequestBody);
+                }
+            }
+            17 if is("sec-websocket-key") => {
+                key = Some(h.value);
+                keys += 1;
+            }
+            17 if is("transfer-encoding") => return Err(HandshakeError::RequestBody),
+            21 if is("sec-websocket-version") => {
+                version_value = Some(h.value);
+                versions += 1;
+            }
+            // RFC 6455 §4.1: 1#token.
+            22 if is("sec-websocket-protocol") && !is_token_list(h.value) => {
+                return Err(HandshakeError::InvalidHeaderValue("Sec-WebSocket-Protocol"));
+            }
+            24 if is("sec-websocket-extensions") => ext_headers += 1,
+            _ => {}
+        }
+    }
+    // RFC 7230 §5.4: exactly one Host, a valid `host[:port]`. Over HTTP/2 `:authority`
+    // takes its place; a Host beside it must name the same (RFC 9113 §8.3.1).
+    let host_header = match (host, hosts) {
+        (None, _) => None,
+        (Some(b""), 1) => return Err(HandshakeError::MissingHost),
+        (Some(h), 1) if is_host_port(h) => Some(h),
+        (Some(_), 1) => return Err(HandshakeError::InvalidHost),
+        _ => return Err(HandshakeError::DuplicateHeader("Host")),
+    };
+    let host = match (version, parsed_target, host_header) {
+        (HttpVersion::Http2, Target::Absolute { authority, .. }, _) if !authority.is_empty() => {
+            if !is_host_port(authority.as_bytes()) {
+                return Err(HandshakeError::InvalidHost);
+            }
+            authority.as_bytes()
+        }
+        (_, _, Some(h)) => h,
+        (_, _, None) => return Err(HandshakeError::MissingHost),
+    };
+    // Host is ASCII once checked.
+    let host = core::str::from_utf8(host).map_err(|_| HandshakeError::InvalidHost)?;
+    let resource = resolve_target(version, parsed_target, host)?;
+    if let (HttpVersion::Http2, Some(h)) = (version, host_header) {
+        if !h.eq_ignore_ascii_case(host.as_bytes()) {
+            return Err(HandshakeError::InvalidTarget("authority differs from Host"));
+        }
+    }
+    // An Origin accessor must not mistake a garbled header for an absent one.
+    let origin = match (origin, origins) {
+        (None, _) => None,
+        (Some(o), 1) if is_visible_ascii(o) => Some(
+            core::str::from_utf8(o).map_err(|_| HandshakeError::InvalidHeaderValue("Origin"))?,
+        ),
+        (Some(_), 1) => return Err(HandshakeError::InvalidHeaderValue("Origin")),
+        _ => return Err(HandshakeError::DuplicateHeader("Origin")),
+    };
+    if !h2 && !upgrade {
+        return Err(HandshakeError::NoUpgradeWebsocket);
+    }
+    if !h2 && !connection {
+        return Err(HandshakeError::NoConnectionUpgrade);
+    }
+    if versions > 1 {
+        return Err(HandshakeError::DuplicateHeader("Sec-WebSocket-Version"));
+    }
+    // RFC 8441 §5 keeps Sec-WebSocket-Version over HTTP/2.
+    if version_value != Some(b"13".as_slice()) {
+        return Err(HandshakeError::UnsupportedVersion);
+    }
+    // RFC 8441 §5: no key over HTTP/2 (one sent anyway is not processed).
+    let key = if h2 {
+        ""
+    } else {
+        let key = match key {
+            Some(k) if keys == 1 && is_valid_key(k) => k,
+            _ => return Err(HandshakeError::InvalidKey),
+        };
+        // Base64 is ASCII, so this cannot fail once decoding succeeded.
+        core::str::from_utf8(key).map_err(|_| HandshakeError::InvalidKey)?
+    };
+    let mut extensions = Vec::new();
+    for h in headers
+        .iter()
+        .filter(|h| ext_headers > 0 && h.name.eq_ignore_ascii_case("sec-websocket-extensions"))
+    {
+        let v = core::str::from_utf8(h.value).map_err(|_| HandshakeError::MalformedExtensions)?;
+        parse_extensions(v, &mut extensions)?;
+    }
+    Ok(Request {
+        version,
+        target,
+        resource,
+        headers,
+        key,
+        host,
+        origin,
+        extensions,
+        head_len,
+    })
+}
+
+/// RFC 9113 §8.2.2: header fields that HTTP/2 forbids (`TE` aside, which may say
+/// `trailers`).
+fn is_connection_specific(name: &str) -> bool {
+    [
+        "connection",
+        "upgrade",
+        "keep-alive",
+        "proxy-connection",
+        "transfer-encoding",
+    ]
+    .iter()
+    .any(|n| name.eq_ignore_ascii_case(n))
 }
 
 impl<'a> Request<'a> {
@@ -59,116 +269,25 @@ impl<'a> Request<'a> {
         if head_len > config.max_handshake_size {
             return Err(HandshakeError::HeadTooLarge(config.max_handshake_size));
         }
-        if req.method != Some("GET") {
-            return Err(HandshakeError::MethodNotGet);
-        }
+        check_method(HttpVersion::Http11, req.method.unwrap_or(""), None)?;
         if req.version != Some(1) {
             return Err(HandshakeError::HttpVersion);
         }
         let target = req.path.unwrap_or("");
-        let headers = convert_headers(req.headers);
-        // One pass over the headers, telling names apart by length first.
-        let (mut host, mut hosts, mut origin, mut origins) = (None, 0, None, 0);
-        let (mut upgrade, mut connection) = (false, false);
-        let (mut version, mut versions, mut key, mut keys) = (None, 0, None, 0);
-        let mut ext_headers = 0;
-        for h in &headers {
-            let name = h.name.as_bytes();
-            let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
-            match name.len() {
-                4 if is("host") => {
-                    host = Some(h.value);
-                    hosts += 1;
-                }
-                6 if is("origin") => {
-                    origin = Some(h.value);
-                    origins += 1;
-                }
-                7 if is("upgrade") => upgrade |= has_token(h.value, "websocket"),
-                10 if is("connection") => connection |= has_token(h.value, "upgrade"),
-                14 if is("content-length") => {
-                    // RFC 7230 §3.3.2: 1*DIGIT; an upgrade request carries no body.
-                    if h.value.is_empty() || !h.value.iter().all(u8::is_ascii_digit) {
-                        return Err(HandshakeError::InvalidHeaderValue("Content-Length"));
-                    }
-                    if h.value.iter().any(|&b| b != b'0') {
-                        return Err(HandshakeError::RequestBody);
-                    }
-                }
-                17 if is("sec-websocket-key") => {
-                    key = Some(h.value);
-                    keys += 1;
-                }
-                17 if is("transfer-encoding") => return Err(HandshakeError::RequestBody),
-                21 if is("sec-websocket-version") => {
-                    version = Some(h.value);
-                    versions += 1;
-                }
-                // RFC 6455 §4.1: 1#token.
-                22 if is("sec-websocket-protocol") && !is_token_list(h.value) => {
-                    return Err(HandshakeError::InvalidHeaderValue("Sec-WebSocket-Protocol"));
-                }
-                24 if is("sec-websocket-extensions") => ext_headers += 1,
-                _ => {}
-            }
-        }
-        // RFC 7230 §5.4: exactly one Host, a valid `host[:port]`.
-        let host = match (host, hosts) {
-            (None, _) | (Some(b""), 1) => return Err(HandshakeError::MissingHost),
-            (Some(h), 1) if is_host_port(h) => h,
-            (Some(_), 1) => return Err(HandshakeError::InvalidHost),
-            _ => return Err(HandshakeError::DuplicateHeader("Host")),
-        };
-        // Host is ASCII once checked.
-        let host = core::str::from_utf8(host).map_err(|_| HandshakeError::InvalidHost)?;
-        let resource = split_target(target, host)?;
-        // An Origin accessor must not mistake a garbled header for an absent one.
-        let origin = match (origin, origins) {
-            (None, _) => None,
-            (Some(o), 1) if is_visible_ascii(o) => Some(
-                core::str::from_utf8(o)
-                    .map_err(|_| HandshakeError::InvalidHeaderValue("Origin"))?,
-            ),
-            (Some(_), 1) => return Err(HandshakeError::InvalidHeaderValue("Origin")),
-            _ => return Err(HandshakeError::DuplicateHeader("Origin")),
-        };
-        if !upgrade {
-            return Err(HandshakeError::NoUpgradeWebsocket);
-        }
-        if !connection {
-            return Err(HandshakeError::NoConnectionUpgrade);
-        }
-        if versions > 1 {
-            return Err(HandshakeError::DuplicateHeader("Sec-WebSocket-Version"));
-        }
-        if version != Some(b"13".as_slice()) {
-            return Err(HandshakeError::UnsupportedVersion);
-        }
-        let key = match key {
-            Some(k) if keys == 1 && is_valid_key(k) => k,
-            _ => return Err(HandshakeError::InvalidKey),
-        };
-        // Base64 is ASCII, so this cannot fail once decoding succeeded.
-        let key = core::str::from_utf8(key).map_err(|_| HandshakeError::InvalidKey)?;
-        let mut extensions = Vec::new();
-        for h in headers
-            .iter()
-            .filter(|h| ext_headers > 0 && h.name.eq_ignore_ascii_case("sec-websocket-extensions"))
-        {
-            let v =
-                core::str::from_utf8(h.value).map_err(|_| HandshakeError::MalformedExtensions)?;
-            parse_extensions(v, &mut extensions)?;
-        }
-        Ok(Status::Complete(Self {
+        validate(Head {
+            version: HttpVersion::Http11,
             target,
-            resource,
-            headers,
-            key,
-            host,
-            origin,
-            extensions,
+            parsed_target: parse_target(target)?,
+            headers: convert_headers(req.headers),
             head_len,
-        }))
+        })
+        .map(Status::Complete)
+    }
+
+    /// How the request came: HTTP/1.1 `GET` with `Upgrade` (answered with 101) or HTTP/2
+    /// extended `CONNECT` (answered with 200). Only the `http` feature makes HTTP/2 ones.
+    pub fn http_version(&self) -> HttpVersion {
+        self.version
     }
 
     /// The request target as sent: `/chat?room=1` (origin form), or
@@ -219,7 +338,8 @@ impl<'a> Request<'a> {
         self.origin
     }
 
-    /// The `Sec-WebSocket-Key` header.
+    /// The `Sec-WebSocket-Key` header; empty for an HTTP/2 request, which has none
+    /// (RFC 8441 §5).
     pub fn key(&self) -> &'a str {
         self.key
     }
@@ -255,29 +375,72 @@ impl<'a> Request<'a> {
     /// Appends the `101 Switching Protocols` response accepting this request to `out`.
     ///
     /// Fails if `options` chooses a subprotocol the client did not offer, or carries an invalid
-    /// or reserved header or extension value (see [`AcceptOptions`]); nothing is written then.
+    /// or reserved header or extension value (see [`AcceptOptions`]), or if the request came
+    /// over HTTP/2 ([`HandshakeError::HttpVersion`]: answer those with
+    /// `rfc6455::http::accept`); nothing is written then.
     pub fn write_accept(
         &self,
         options: &AcceptOptions,
         out: &mut Vec<u8>,
     ) -> Result<(), HandshakeError> {
-        if let Some(p) = &options.protocol {
-            if !self.protocols().any(|o| o == p) {
-                return Err(HandshakeError::ProtocolNotOffered);
-            }
+        if self.version != HttpVersion::Http11 {
+            return Err(HandshakeError::HttpVersion);
         }
+        check_protocol_offered(options, self.protocols())?;
         write_accept_response(self.key.as_bytes(), options, out)
+    }
+
+    /// The subprotocol options as one comma-separated string (empty if none).
+    pub(crate) fn protocol_list(&self) -> String {
+        let mut protocols = String::new();
+        for (i, p) in self.protocols().enumerate() {
+            if i > 0 {
+                protocols.push(',');
+            }
+            protocols.push_str(p);
+        }
+        protocols
     }
 }
 
-/// Splits a request target (RFC 7230 §5.3) into its resource (path and query): origin form
-/// `/path?query`, or absolute form `scheme://authority/path?query` with a `ws`, `wss`, `http`
-/// or `https` scheme (case-insensitive) and an authority equal to `host`. Authority form,
-/// asterisk form, fragments and bytes outside visible ASCII are refused.
-fn split_target<'a>(target: &'a str, host: &str) -> Result<&'a str, HandshakeError> {
-    let bytes = target.as_bytes();
+/// Checks that `accept` chooses an offered subprotocol, if any (RFC 6455 §4.2.2).
+pub(crate) fn check_protocol_offered<'o>(
+    options: &AcceptOptions,
+    mut offered: impl Iterator<Item = &'o str>,
+) -> Result<(), HandshakeError> {
+    match &options.protocol {
+        Some(p) if !offered.any(|o| !o.is_empty() && o == p) => {
+            Err(HandshakeError::ProtocolNotOffered)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Splits a raw request target (RFC 7230 §5.3): origin form `/path?query`, or absolute form
+/// `scheme://authority/path?query`. Authority form, asterisk form, fragments and bytes
+/// outside visible ASCII are refused by [`resolve_target`].
+fn parse_target(target: &str) -> Result<Target<'_>, HandshakeError> {
+    if target.as_bytes().first() == Some(&b'/') {
+        return Ok(Target::Origin(target));
+    }
+    let Some((scheme, rest)) = target.split_once("://") else {
+        return Err(HandshakeError::InvalidTarget(
+            "neither origin form nor absolute form",
+        ));
+    };
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, resource) = rest.split_at(end);
+    Ok(Target::Absolute {
+        scheme,
+        authority,
+        resource,
+    })
+}
+
+/// A target is visible ASCII without `#`.
+pub(crate) fn check_target_bytes(target: &str) -> Result<(), HandshakeError> {
     // Branch-free over the bytes, so that it vectorizes.
-    let bad = bytes.iter().fold(0u8, |bad, &b| {
+    let bad = target.as_bytes().iter().fold(0u8, |bad, &b| {
         bad | u8::from(!b.is_ascii_graphic() | (b == b'#'))
     });
     if bad != 0 {
@@ -285,24 +448,50 @@ fn split_target<'a>(target: &'a str, host: &str) -> Result<&'a str, HandshakeErr
             "fragment or byte outside visible ASCII",
         ));
     }
-    if bytes.first() == Some(&b'/') {
-        return Ok(target);
-    }
-    let Some((scheme, rest)) = target.split_once("://") else {
-        return Err(HandshakeError::InvalidTarget(
-            "neither origin form nor absolute form",
-        ));
+    Ok(())
+}
+
+/// The resource (path and query) of a target, checked against `host`: an origin-form target
+/// starts with `/`; an absolute one has a `ws`, `wss`, `http` or `https` scheme
+/// (case-insensitive; over HTTP/2 only `http` or `https`, RFC 8441 §5) and an authority equal
+/// to `host`; over HTTP/2 the path is not empty (RFC 9113 §8.3.1).
+fn resolve_target<'a>(
+    version: HttpVersion,
+    target: Target<'a>,
+    host: &str,
+) -> Result<&'a str, HandshakeError> {
+    let (scheme, authority, resource) = match target {
+        Target::Origin(t) => {
+            check_target_bytes(t)?;
+            if !t.starts_with('/') {
+                return Err(HandshakeError::InvalidTarget(
+                    "neither origin form nor absolute form",
+                ));
+            }
+            return Ok(t);
+        }
+        Target::Absolute {
+            scheme,
+            authority,
+            resource,
+        } => (scheme, authority, resource),
     };
-    if !["ws", "wss", "http", "https"]
-        .iter()
-        .any(|s| scheme.eq_ignore_ascii_case(s))
-    {
-        return Err(HandshakeError::InvalidTarget(
-            "scheme is not ws, wss, http or https",
-        ));
+    check_target_bytes(scheme)?;
+    check_target_bytes(authority)?;
+    check_target_bytes(resource)?;
+    let schemes: &[&str] = match version {
+        HttpVersion::Http11 => &["ws", "wss", "http", "https"],
+        HttpVersion::Http2 => &["http", "https"],
+    };
+    if !schemes.iter().any(|s| scheme.eq_ignore_ascii_case(s)) {
+        return Err(HandshakeError::InvalidTarget(match version {
+            HttpVersion::Http11 => "scheme is not ws, wss, http or https",
+            HttpVersion::Http2 => "scheme is not http or https",
+        }));
     }
-    let end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, resource) = rest.split_at(end);
+    if version == HttpVersion::Http2 && !resource.starts_with('/') {
+        return Err(HandshakeError::InvalidTarget("empty :path"));
+    }
     if !authority.eq_ignore_ascii_case(host) {
         return Err(HandshakeError::InvalidTarget("authority differs from Host"));
     }
@@ -316,17 +505,7 @@ pub(crate) fn write_accept_response(
     options: &AcceptOptions,
     out: &mut Vec<u8>,
 ) -> Result<(), HandshakeError> {
-    if let Some(p) = &options.protocol {
-        if !is_token(p.as_bytes()) {
-            return Err(HandshakeError::InvalidProtocolName);
-        }
-    }
-    if let Some(e) = &options.extensions {
-        if extension_list_len(e.as_bytes()) == 0 {
-            return Err(HandshakeError::InvalidHeader);
-        }
-    }
-    check_headers(&options.headers, &[])?;
+    check_accept_options(options)?;
     // The usual response fits; reserving once avoids regrowing the buffer header by header.
     out.reserve(160 + options.protocol.as_ref().map_or(0, |p| p.len() + 26));
     out.extend_from_slice(
@@ -343,6 +522,22 @@ pub(crate) fn write_accept_response(
     write_headers(out, &options.headers);
     out.extend_from_slice(b"\r\n");
     Ok(())
+}
+
+/// The values of `options` that go into any accepting response, HTTP/1.1 or HTTP/2: a token
+/// subprotocol, an extension answer of one or more elements, valid and unreserved headers.
+pub(crate) fn check_accept_options(options: &AcceptOptions) -> Result<(), HandshakeError> {
+    if let Some(p) = &options.protocol {
+        if !is_token(p.as_bytes()) {
+            return Err(HandshakeError::InvalidProtocolName);
+        }
+    }
+    if let Some(e) = &options.extensions {
+        if extension_list_len(e.as_bytes()) == 0 {
+            return Err(HandshakeError::InvalidHeader);
+        }
+    }
+    check_headers(&options.headers, &[])
 }
 
 /// How to accept a request: the chosen subprotocol and extra response headers.
