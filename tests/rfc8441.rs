@@ -31,7 +31,8 @@ use hyper::client::conn::http2::SendRequest;
 use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use rfc6455::driver::{Io, TokioDriver};
-use rfc6455::{CloseCode, Connection};
+use rfc6455::handshake::{ClientOptions, WsUrl};
+use rfc6455::{CloseCode, Config, Connection};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::protocol::{
@@ -178,6 +179,19 @@ fn echoed(out: &[Ev], reason: &str) -> Vec<String> {
     brief(&want)
 }
 
+/// Opens a WebSocket on `h2` with the crate's client, offering `protocols`.
+async fn open(
+    h2: &mut connect::Http2,
+    url: &str,
+    protocols: &[&str],
+) -> Result<connect::WebSocket, connect::BoxError> {
+    let url = WsUrl::parse(url).unwrap();
+    let options = protocols
+        .iter()
+        .fold(ClientOptions::new(), |o, p| o.protocol(*p));
+    h2.websocket(&url, options, Config::default()).await
+}
+
 /// A text, a binary, and a message larger than HTTP/2's initial flow-control window (65,535).
 fn messages() -> Vec<Ev> {
     vec![
@@ -275,11 +289,17 @@ async fn tungstenite_http1_client_against_hyper_server() {
 async fn crate_client_multiplexes_websockets_on_one_h2_connection() {
     let server = HyperServer::start().await;
     let tcp = TcpStream::connect(server.addr).await.unwrap();
-    let mut h2 = connect::Http2::handshake(tcp, "http", &server.addr.to_string())
+    let mut h2 = connect::Http2::handshake(tcp).await.unwrap();
+    let (c1, io1) = open(
+        &mut h2,
+        &format!("ws://{}{}", server.addr, "/ws"),
+        &["echo"],
+    )
+    .await
+    .unwrap();
+    let (c2, io2) = open(&mut h2, &format!("ws://{}{}", server.addr, "/ws"), &[])
         .await
         .unwrap();
-    let (c1, io1) = h2.websocket("/ws", &["echo"]).await.unwrap();
-    let (c2, io2) = h2.websocket("/ws", &[]).await.unwrap();
     assert_eq!(c1.protocol(), Some("echo"));
     assert_eq!(c2.protocol(), None);
     let stats = Request::get(format!("http://{}/stats", server.addr))
@@ -302,39 +322,58 @@ async fn bad_connects_get_their_status_and_the_server_keeps_serving() {
     let server = HyperServer::start().await;
     let mut send = hyper_h2(server.addr).await;
     let base = format!("http://{}/ws", server.addr);
-    let cases: Vec<(&str, Request<Empty<Bytes>>, StatusCode)> = vec![
+    let extended = |version: Option<&str>| {
+        let request = connect_request(base.clone(), Some("websocket"));
+        match version {
+            Some(v) => request.header("sec-websocket-version", v),
+            None => request,
+        }
+    };
+    // (what, request, status, a header the refusal carries)
+    let cases: Vec<(&str, Request<Empty<Bytes>>, u16, Option<(&str, &str)>)> = vec![
         (
-            "a plain CONNECT (no :protocol)",
+            "a plain CONNECT (no :protocol): not implemented (RFC 9110 §15.6.2)",
             connect_request(server.addr.to_string(), None)
                 .header("sec-websocket-version", "13")
                 .body(Empty::new())
                 .unwrap(),
-            StatusCode::BAD_REQUEST,
+            501,
+            None,
         ),
         (
-            "another protocol",
+            "a :protocol other than websocket",
             connect_request(base.clone(), Some("not-websocket"))
                 .header("sec-websocket-version", "13")
                 .body(Empty::new())
                 .unwrap(),
-            StatusCode::BAD_REQUEST,
+            400,
+            None,
         ),
         (
             "no Sec-WebSocket-Version",
-            connect_request(base.clone(), Some("websocket"))
-                .body(Empty::new())
-                .unwrap(),
-            StatusCode::BAD_REQUEST,
+            extended(None).body(Empty::new()).unwrap(),
+            400,
+            Some(("sec-websocket-version", "13")),
+        ),
+        (
+            "Sec-WebSocket-Version 8 (a 426 needs Upgrade, which HTTP/2 forbids)",
+            extended(Some("8")).body(Empty::new()).unwrap(),
+            400,
+            Some(("sec-websocket-version", "13")),
         ),
         (
             "a GET on HTTP/2",
             Request::get(base.clone()).body(Empty::new()).unwrap(),
-            StatusCode::BAD_REQUEST,
+            405,
+            Some(("allow", "CONNECT")),
         ),
     ];
-    for (what, request, want) in cases {
+    for (what, request, status, header) in cases {
         let response = send.send_request(request).await.unwrap();
-        assert_eq!(response.status(), want, "{what}");
+        assert_eq!(response.status(), status, "{what}");
+        if let Some((name, value)) = header {
+            assert_eq!(response.headers()[name], value, "{what}");
+        }
     }
     assert_eq!(server.app.h2_upgrades.load(Ordering::Relaxed), 0);
     let good = connect_request(base, Some("websocket"))
@@ -346,6 +385,38 @@ async fn bad_connects_get_their_status_and_the_server_keeps_serving() {
         StatusCode::OK
     );
     assert_eq!(server.app.h2_upgrades.load(Ordering::Relaxed), 1);
+}
+
+/// The same over HTTP/1.1, in raw bytes: statuses and headers of RFC 6455 §4.2.1–4.4.
+#[tokio::test]
+async fn bad_http1_upgrades_get_their_status() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = HyperServer::start().await;
+    let upgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+    let cases = [
+        ("a body", format!("GET /ws HTTP/1.1\r\nHost: a\r\n{upgrade}Sec-WebSocket-Version: 13\r\nContent-Length: 5\r\n\r\nhello"), "400", None),
+        ("version 8", format!("GET /ws HTTP/1.1\r\nHost: a\r\n{upgrade}Sec-WebSocket-Version: 8\r\n\r\n"), "426", Some("sec-websocket-version: 13")),
+        ("a POST", format!("POST /ws HTTP/1.1\r\nHost: a\r\n{upgrade}Sec-WebSocket-Version: 13\r\nContent-Length: 0\r\n\r\n"), "405", Some("allow: get")),
+        ("no Upgrade", "GET /ws HTTP/1.1\r\nHost: a\r\n\r\n".to_string(), "400", None),
+    ];
+    for (what, request, status, header) in cases {
+        let mut tcp = TcpStream::connect(server.addr).await.unwrap();
+        tcp.write_all(request.as_bytes()).await.unwrap();
+        let mut head = vec![0; 4096];
+        let n = tokio::time::timeout(LIMIT, tcp.read(&mut head))
+            .await
+            .unwrap()
+            .unwrap();
+        let head = String::from_utf8_lossy(&head[..n]).to_ascii_lowercase();
+        assert!(
+            head.starts_with(&format!("http/1.1 {status} ")),
+            "{what}: {head}"
+        );
+        if let Some(h) = header {
+            assert!(head.contains(h), "{what}: {head}");
+        }
+    }
+    assert_eq!(server.app.h1_upgrades.load(Ordering::Relaxed), 0);
 }
 
 /// This crate's client over hyper's HTTP/2 client against axum's own `WebSocketUpgrade`
@@ -373,21 +444,24 @@ async fn crate_client_over_h2_against_axum_websocket_upgrade() {
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
     let tcp = TcpStream::connect(addr).await.unwrap();
-    let mut h2 = connect::Http2::handshake(tcp, "http", &addr.to_string())
+    let mut h2 = connect::Http2::handshake(tcp).await.unwrap();
+    let (conn, io) = open(&mut h2, &format!("ws://{addr}/ws"), &["chat", "echo"])
         .await
         .unwrap();
-    let (conn, io) = h2.websocket("/ws", &["chat", "echo"]).await.unwrap();
     assert_eq!(conn.protocol(), Some("echo"));
     let seen = talk(conn, io, &messages()).await;
-    assert_eq!(brief(&seen), echoed(&messages(), ""));
+    // tungstenite answers a Close with its code and reason.
+    assert_eq!(brief(&seen), echoed(&messages(), "bye"));
 
     // A path axum does not route: the client reports the status, nothing opens.
-    let Err(refused) = h2.websocket("/nowhere", &[]).await else {
+    let Err(refused) = open(&mut h2, &format!("ws://{addr}/nowhere"), &[]).await else {
         panic!("a path axum does not route opened a WebSocket")
     };
     assert!(refused.to_string().contains("404"), "{refused}");
     // The connection still carries WebSockets.
-    let (conn, io) = h2.websocket("/ws", &[]).await.unwrap();
+    let (conn, io) = open(&mut h2, &format!("ws://{addr}/ws"), &[])
+        .await
+        .unwrap();
     let seen = talk(conn, io, &[Ev::Text("again".into())]).await;
     assert_eq!(seen[0], Ev::Text("again".into()));
 }
@@ -407,7 +481,7 @@ async fn crate_client_refuses_a_server_without_extended_connect() {
             .await;
     });
     let tcp = TcpStream::connect(addr).await.unwrap();
-    let error = connect::Http2::handshake(tcp, "http", &addr.to_string())
+    let error = connect::Http2::handshake(tcp)
         .await
         .err()
         .expect("no extended CONNECT");
@@ -444,10 +518,10 @@ async fn crate_client_over_tls_h2_against_hyper_server() {
     let tcp = TcpStream::connect(server.addr).await.unwrap();
     let stream = tls::connect(config, "127.0.0.1", tcp).await.unwrap();
     assert_eq!(stream.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
-    let mut h2 = connect::Http2::handshake(stream, "https", &server.addr.to_string())
+    let mut h2 = connect::Http2::handshake(stream).await.unwrap();
+    let (conn, io) = open(&mut h2, &format!("wss://{}{}", server.addr, "/ws"), &[])
         .await
         .unwrap();
-    let (conn, io) = h2.websocket("/ws", &[]).await.unwrap();
     let seen = talk(conn, io, &messages()).await;
     assert_eq!(brief(&seen), echoed(&messages(), ""));
     assert_eq!(server.app.h2_upgrades.load(Ordering::Relaxed), 1);
@@ -500,10 +574,10 @@ async fn axum_extractor_upgrades_http1_and_http2() {
 
     // HTTP/2: this crate's client.
     let tcp = TcpStream::connect(addr).await.unwrap();
-    let mut h2 = connect::Http2::handshake(tcp, "http", &addr.to_string())
+    let mut h2 = connect::Http2::handshake(tcp).await.unwrap();
+    let (conn, io) = open(&mut h2, &format!("ws://{addr}/ws"), &["echo"])
         .await
         .unwrap();
-    let (conn, io) = h2.websocket("/ws", &["echo"]).await.unwrap();
     assert_eq!(conn.protocol(), Some("echo"));
     let seen = talk(conn, io, &messages()).await;
     assert_eq!(brief(&seen), echoed(&messages(), ""));

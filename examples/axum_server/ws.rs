@@ -23,13 +23,15 @@ use std::future::Future;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, StatusCode, Uri, Version};
+use axum::http::{HeaderMap, Method, Uri, Version};
 use axum::response::{IntoResponse, Response};
 use hyper::upgrade::{OnUpgrade, Upgraded};
 use hyper_util::rt::TokioIo;
 use rfc6455::driver::TokioDriver;
 use rfc6455::handshake::AcceptOptions;
-use rfc6455::{Config, Connection};
+use rfc6455::http::accept;
+use rfc6455::http::hyper::parse_request;
+use rfc6455::{Config, Connection, HandshakeError};
 
 /// The driver a WebSocket from this extractor runs on.
 pub type Driver = TokioDriver<TokioIo<Upgraded>>;
@@ -46,13 +48,30 @@ pub struct WebSocketUpgrade {
     config: Config,
 }
 
-/// Why a request is not a WebSocket upgrade: its status and a sentence.
+/// Why a WebSocket upgrade was refused.
 #[derive(Debug)]
-pub struct Rejection(pub StatusCode, pub String);
+pub enum Rejection {
+    /// Not a WebSocket upgrade, or not one that can be accepted as asked, over this HTTP
+    /// version: answered with the RFCs' status and headers
+    /// ([`rfc6455::http::error_response`]), the error as the body.
+    Handshake(HandshakeError, Version),
+    /// The server cannot hand this connection over (no `hyper::upgrade::OnUpgrade`): 500.
+    NotUpgradable,
+}
 
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
-        (self.0, format!("{}\n", self.1)).into_response()
+        match self {
+            Rejection::Handshake(e, version) => {
+                let body = axum::body::Body::from(format!("{e}\n"));
+                rfc6455::http::error_response(&e, version).map(|()| body)
+            }
+            Rejection::NotUpgradable => (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "this connection cannot be upgraded\n",
+            )
+                .into_response(),
+        }
     }
 }
 
@@ -60,13 +79,13 @@ impl<S: Send + Sync> FromRequestParts<S> for WebSocketUpgrade {
     type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Rejection> {
-        handshake(parts, &Config::default(), &AcceptOptions::default())?;
-        let on_upgrade = parts.extensions.remove::<OnUpgrade>().ok_or_else(|| {
-            Rejection(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the connection cannot be upgraded".into(),
-            )
-        })?;
+        // Refused here, before the handler runs, with the status the RFCs give.
+        parse_request(parts, &Config::default())
+            .map_err(|e| Rejection::Handshake(e, parts.version))?;
+        let on_upgrade = parts
+            .extensions
+            .remove::<OnUpgrade>()
+            .ok_or(Rejection::NotUpgradable)?;
         Ok(Self {
             method: parts.method.clone(),
             uri: parts.uri.clone(),
@@ -119,9 +138,12 @@ impl WebSocketUpgrade {
             request.extensions_mut().insert(p);
         }
         let (parts, ()) = request.into_parts();
-        let (response, conn) = match handshake(&parts, &self.config, &options) {
+        let accepted = parse_request(&parts, &self.config)
+            .and_then(|request| accept(&request, &options, self.config.clone()));
+        let (response, conn) = match accepted {
             Ok(accepted) => accepted,
-            Err(rejection) => return rejection.into_response(),
+            // A subprotocol that was not offered, a bad extra header, a limit of `config`.
+            Err(e) => return Rejection::Handshake(e, parts.version).into_response(),
         };
         let on_upgrade = self.on_upgrade;
         tokio::spawn(async move {
@@ -131,58 +153,4 @@ impl WebSocketUpgrade {
         });
         response.map(|()| axum::body::Body::empty())
     }
-}
-
-// TEMPORARY until the `http` feature lands: a minimal handshake (no deflate, no Origin).
-fn handshake(
-    parts: &Parts,
-    config: &Config,
-    options: &AcceptOptions,
-) -> Result<(axum::http::Response<()>, Connection), Rejection> {
-    use axum::http::HeaderValue;
-    let h = |n: &str| {
-        parts
-            .headers
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    };
-    let mut response = axum::http::Response::new(());
-    if parts.version == Version::HTTP_2 {
-        if parts.method != Method::CONNECT
-            || parts
-                .extensions
-                .get::<hyper::ext::Protocol>()
-                .map(|p| p.as_str())
-                != Some("websocket")
-        {
-            return Err(Rejection(
-                StatusCode::BAD_REQUEST,
-                "not a WebSocket CONNECT".into(),
-            ));
-        }
-    } else {
-        let key = h("sec-websocket-key");
-        if parts.method != Method::GET || key.is_empty() {
-            return Err(Rejection(StatusCode::BAD_REQUEST, "not an upgrade".into()));
-        }
-        *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-        let accept = rfc6455::handshake::accept_key(key.as_bytes());
-        let hs = response.headers_mut();
-        hs.insert("upgrade", HeaderValue::from_static("websocket"));
-        hs.insert("connection", HeaderValue::from_static("Upgrade"));
-        hs.insert(
-            "sec-websocket-accept",
-            HeaderValue::from_bytes(&accept).unwrap(),
-        );
-    }
-    if let Some(p) = &options.protocol {
-        response
-            .headers_mut()
-            .insert("sec-websocket-protocol", HeaderValue::from_str(p).unwrap());
-    }
-    Ok((
-        response,
-        Connection::open(rfc6455::Role::Server, config.clone()),
-    ))
 }

@@ -11,9 +11,11 @@ use http_body_util::Empty;
 use hyper::body::Bytes;
 use hyper::client::conn::http2;
 use hyper::upgrade::Upgraded;
-use hyper::{Method, Request, StatusCode, Version};
+use hyper::{Request, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use rfc6455::driver::TokioDriver;
+use rfc6455::handshake::{ClientOptions, HttpVersion, WsUrl};
+use rfc6455::http::hyper::client_request;
 use rfc6455::{Config, Connection};
 use tokio::io::{AsyncRead, AsyncWrite};
 
@@ -28,21 +30,13 @@ const SETTINGS_WAIT: Duration = Duration::from_secs(5);
 /// An HTTP/2 client connection whose server enabled extended CONNECT.
 pub struct Http2 {
     send: http2::SendRequest<Empty<Bytes>>,
-    /// `http` over h2c, `https` over TLS: the `:scheme` of the requests.
-    scheme: &'static str,
-    authority: String,
 }
 
 impl Http2 {
-    /// HTTP/2 over `io` (h2c with prior knowledge if `scheme` is `http`, a TLS stream that
-    /// negotiated `h2` if it is `https`) to `authority` (`host:port`). Waits for the server's
-    /// SETTINGS: RFC 8441 §3 allows an extended CONNECT only once the server sent
-    /// `SETTINGS_ENABLE_CONNECT_PROTOCOL = 1`.
-    pub async fn handshake<S>(
-        io: S,
-        scheme: &'static str,
-        authority: &str,
-    ) -> Result<Self, BoxError>
+    /// HTTP/2 over `io`: a TCP stream (h2c with prior knowledge) or a TLS stream that
+    /// negotiated `h2`. Waits for the server's SETTINGS: RFC 8441 §3 allows an extended
+    /// CONNECT only once the server sent `SETTINGS_ENABLE_CONNECT_PROTOCOL = 1`.
+    pub async fn handshake<S>(io: S) -> Result<Self, BoxError>
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
@@ -68,25 +62,28 @@ impl Http2 {
         tokio::spawn(async move {
             let _ = conn.await;
         });
-        Ok(Self {
-            send,
-            scheme,
-            authority: authority.to_string(),
-        })
+        Ok(Self { send })
     }
 
-    /// Opens a WebSocket to `path` on a new stream, offering `protocols`.
+    /// Opens a WebSocket to `url` (`ws://` on h2c, `wss://` over TLS; the host and port
+    /// become `:authority`) on a new stream of this connection: the crate builds the
+    /// extended CONNECT (`:protocol` `websocket`, `Sec-WebSocket-Version`, the subprotocols
+    /// and the permessage-deflate offer of `options` and `config`) and checks the answer.
     pub async fn websocket(
         &mut self,
-        path: &str,
-        protocols: &[&str],
+        url: &WsUrl,
+        options: ClientOptions,
+        config: Config,
     ) -> Result<WebSocket, BoxError> {
-        let uri = format!("{}://{}{}", self.scheme, self.authority, path);
-        let request = client_request(&uri, protocols)?;
+        let (request, handshake) = client_request(url, HttpVersion::Http2, options, config)?;
         self.send.ready().await?;
-        let mut response = self.send.send_request(request).await?;
-        let conn = check_response(&response)?;
-        let upgraded = hyper::upgrade::on(&mut response).await?;
+        let response = self
+            .send
+            .send_request(request.map(|()| Empty::new()))
+            .await?;
+        let (parts, body) = response.into_parts();
+        let conn = handshake.finish(&parts)?;
+        let upgraded = hyper::upgrade::on(hyper::Response::from_parts(parts, body)).await?;
         Ok((conn, TokioDriver::with_stream(TokioIo::new(upgraded))))
     }
 
@@ -98,27 +95,4 @@ impl Http2 {
         self.send.ready().await?;
         Ok(self.send.send_request(request).await?.status())
     }
-}
-
-// TEMPORARY until the `http` feature lands.
-fn client_request(uri: &str, protocols: &[&str]) -> Result<Request<Empty<Bytes>>, BoxError> {
-    let mut builder = Request::builder()
-        .method(Method::CONNECT)
-        .version(Version::HTTP_2)
-        .uri(uri)
-        .extension(hyper::ext::Protocol::from_static("websocket"))
-        .header("sec-websocket-version", "13");
-    if !protocols.is_empty() {
-        builder = builder.header("sec-websocket-protocol", protocols.join(", "));
-    }
-    Ok(builder.body(Empty::new())?)
-}
-
-fn check_response(
-    response: &hyper::Response<hyper::body::Incoming>,
-) -> Result<Connection, BoxError> {
-    if response.status() != StatusCode::OK {
-        return Err(format!("the server refused the WebSocket: {}", response.status()).into());
-    }
-    Ok(Connection::open(rfc6455::Role::Client, Config::default()))
 }

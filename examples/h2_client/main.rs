@@ -18,8 +18,8 @@ mod tls;
 use std::path::PathBuf;
 
 use rfc6455::driver::Io;
-use rfc6455::handshake::WsUrl;
-use rfc6455::{CloseCode, Event};
+use rfc6455::handshake::{ClientOptions, WsUrl};
+use rfc6455::{CloseCode, Config, Event};
 use tokio::net::TcpStream;
 
 #[tokio::main(flavor = "current_thread")]
@@ -51,7 +51,6 @@ async fn run() -> Result<(), connect::BoxError> {
         messages.push("hello over HTTP/2".into());
     }
     let url = WsUrl::parse(&url)?;
-    let authority = url.host_header();
     let tcp = TcpStream::connect((url.host(), url.port())).await?;
     tcp.set_nodelay(true)?;
     let mut h2 = if url.is_secure() {
@@ -60,11 +59,13 @@ async fn run() -> Result<(), connect::BoxError> {
         if tls.get_ref().1.alpn_protocol() != Some(b"h2") {
             return Err("the server did not choose h2 in ALPN".into());
         }
-        connect::Http2::handshake(tls, "https", &authority).await?
+        connect::Http2::handshake(tls).await?
     } else {
-        connect::Http2::handshake(tcp, "http", &authority).await?
+        connect::Http2::handshake(tcp).await?
     };
-    let (mut conn, mut io) = h2.websocket(url.resource(), &[]).await?;
+    let (mut conn, mut io) = h2
+        .websocket(&url, ClientOptions::new(), Config::default())
+        .await?;
     eprintln!("open over HTTP/2 extended CONNECT: {}", url.resource());
     for m in &messages {
         conn.send_text(m)?;

@@ -18,10 +18,13 @@ use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::service::service_fn;
-use hyper::{Method, Request, Response, StatusCode, Version};
+use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use rfc6455::driver::{Io, TokioDriver};
+use rfc6455::handshake::{AcceptOptions, HttpVersion};
+use rfc6455::http::hyper::parse_request;
+use rfc6455::http::{accept, error_response};
 use rfc6455::{Config, Connection, Event};
 use tokio::io::{AsyncRead, AsyncWrite};
 
@@ -118,19 +121,25 @@ impl App {
         peer: SocketAddr,
     ) -> Response<Full<Bytes>> {
         let (mut parts, _body) = req.into_parts();
-        let via = if parts.version == Version::HTTP_2 {
-            "HTTP/2 extended CONNECT"
-        } else {
-            "HTTP/1.1 GET"
-        };
-        let (response, conn) = match handshake(&parts) {
+        // The crate's rules on hyper's parsed request: HTTP/1.1 GET + Upgrade, or HTTP/2
+        // CONNECT with `:protocol` (hyper's `ext::Protocol`) `websocket`.
+        let accepted = parse_request(&parts, &config()).and_then(|request| {
+            let options = AcceptOptions {
+                protocol: request.protocols().next().map(String::from),
+                ..AcceptOptions::default()
+            };
+            let (response, conn) = accept(&request, &options, config())?;
+            Ok((response, conn, request.http_version()))
+        });
+        let (response, conn, version) = match accepted {
             Ok(accepted) => accepted,
-            Err((status, why)) => {
+            Err(e) => {
                 self.log(format_args!(
-                    "{peer}: refused {} {} ({via}): {why}",
-                    parts.method, parts.uri
+                    "{peer}: refused {} {} ({:?}): {e}",
+                    parts.method, parts.uri, parts.version
                 ));
-                return text(status, "text/plain", format!("{why}\n"));
+                // The RFC's status (400, 405, 426, 501, ...) and its headers.
+                return error_response(&e, parts.version).map(|()| Full::from(format!("{e}\n")));
             }
         };
         let Some(on_upgrade) = parts.extensions.remove::<hyper::upgrade::OnUpgrade>() else {
@@ -140,14 +149,25 @@ impl App {
                 "not upgradable\n".into(),
             );
         };
-        match parts.version {
-            Version::HTTP_2 => self.h2_upgrades.fetch_add(1, Ordering::Relaxed),
-            _ => self.h1_upgrades.fetch_add(1, Ordering::Relaxed),
+        let via = match version {
+            HttpVersion::Http2 => {
+                self.h2_upgrades.fetch_add(1, Ordering::Relaxed);
+                "HTTP/2 extended CONNECT"
+            }
+            _ => {
+                self.h1_upgrades.fetch_add(1, Ordering::Relaxed);
+                "HTTP/1.1 GET"
+            }
         };
         self.log(format_args!(
-            "{peer}: upgrade via {via} {} (protocol {:?})",
+            "{peer}: upgrade via {via} {} (protocol {:?}, extensions {:?})",
             parts.uri.path(),
-            conn.protocol()
+            conn.protocol(),
+            response
+                .headers()
+                .get("sec-websocket-extensions")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
         ));
         let app = self.clone();
         tokio::spawn(async move {
@@ -227,57 +247,4 @@ fn text(status: StatusCode, content_type: &'static str, body: String) -> Respons
         .headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
-}
-
-// TEMPORARY until the `http` feature lands: a minimal handshake (no deflate, no Origin).
-fn handshake(
-    parts: &hyper::http::request::Parts,
-) -> Result<(Response<()>, Connection), (StatusCode, String)> {
-    let h = |n: &str| {
-        parts
-            .headers
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    };
-    let protocol = h("sec-websocket-protocol")
-        .split(',')
-        .map(str::trim)
-        .find(|p| !p.is_empty())
-        .map(String::from);
-    let mut response = Response::new(());
-    if parts.version == Version::HTTP_2 {
-        if parts.method != Method::CONNECT {
-            return Err((StatusCode::METHOD_NOT_ALLOWED, "not CONNECT".into()));
-        }
-        if parts
-            .extensions
-            .get::<hyper::ext::Protocol>()
-            .map(|p| p.as_str())
-            != Some("websocket")
-        {
-            return Err((StatusCode::BAD_REQUEST, "no :protocol websocket".into()));
-        }
-    } else {
-        let key = h("sec-websocket-key");
-        if parts.method != Method::GET || key.is_empty() {
-            return Err((StatusCode::BAD_REQUEST, "not an upgrade".into()));
-        }
-        *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-        let accept = rfc6455::handshake::accept_key(key.as_bytes());
-        let hs = response.headers_mut();
-        hs.insert("upgrade", HeaderValue::from_static("websocket"));
-        hs.insert("connection", HeaderValue::from_static("Upgrade"));
-        hs.insert(
-            "sec-websocket-accept",
-            HeaderValue::from_bytes(&accept).unwrap(),
-        );
-    }
-    if let Some(p) = &protocol {
-        response
-            .headers_mut()
-            .insert("sec-websocket-protocol", HeaderValue::from_str(p).unwrap());
-    }
-    let _ = protocol;
-    Ok((response, Connection::open(rfc6455::Role::Server, config())))
 }
