@@ -313,6 +313,18 @@ async fn crate_client_multiplexes_websockets_on_one_h2_connection() {
     }
     assert_eq!(server.app.h2_upgrades.load(Ordering::Relaxed), 2);
     assert_eq!(server.app.echoed.load(Ordering::Relaxed), 6);
+    // The crate's client offers permessage-deflate and the server took it (on both streams).
+    let deflated = server
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| {
+            l.contains("HTTP/2 extended CONNECT /ws (protocol")
+                && l.contains("extensions \"permessage-deflate")
+        })
+        .count();
+    assert_eq!(deflated, 2);
 }
 
 /// RFC 8441 §4–5 and RFC 6455 §4.2: refusals get their status, and the connection (and the

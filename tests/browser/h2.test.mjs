@@ -70,6 +70,8 @@ test("Chromium: wss:// over HTTP/2 extended CONNECT to hyper_server", { timeout:
     // The page came over HTTP/2 (ALPN h2).
     assert.equal(await page.evaluate(() => performance.getEntriesByType("navigation")[0].nextHopProtocol), "h2");
     await page.waitForFunction(() => document.querySelector("#state").textContent === "OPEN");
+    // Chromium offered permessage-deflate and the server accepted it.
+    assert.match(await page.textContent(".note"), /extensions "permessage-deflate/);
 
     // Browser → server → browser: text, then binary.
     await page.fill("#text", "hello over HTTP/2, κόσμε");
