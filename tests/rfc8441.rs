@@ -327,6 +327,14 @@ async fn crate_client_multiplexes_websockets_on_one_h2_connection() {
     assert_eq!(deflated, 2);
 }
 
+/// A request to refuse: what it is, the request, its status and a header the refusal carries.
+type Refusal = (
+    &'static str,
+    Request<Empty<Bytes>>,
+    u16,
+    Option<(&'static str, &'static str)>,
+);
+
 /// RFC 8441 §4–5 and RFC 6455 §4.2: refusals get their status, and the connection (and the
 /// server) serves a WebSocket afterwards.
 #[tokio::test]
@@ -341,8 +349,7 @@ async fn bad_connects_get_their_status_and_the_server_keeps_serving() {
             None => request,
         }
     };
-    // (what, request, status, a header the refusal carries)
-    let cases: Vec<(&str, Request<Empty<Bytes>>, u16, Option<(&str, &str)>)> = vec![
+    let cases: Vec<Refusal> = vec![
         (
             "a plain CONNECT (no :protocol): not implemented (RFC 9110 §15.6.2)",
             connect_request(server.addr.to_string(), None)
