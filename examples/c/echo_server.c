@@ -2,7 +2,8 @@
  * A WebSocket echo server in C99 over the rfc6455 C ABI: one thread, one poll() loop.
  *
  *   bash ffi/build-c-examples.sh          # builds target/c/echo_server
- *   target/c/echo_server [ADDR]           # default 127.0.0.1:9005; [::1]:9005 for IPv6
+ *   target/c/echo_server [ADDR]           # default 127.0.0.1:9005; [::1]:9005 for IPv6;
+ *                                         # port 0 picks a free port (printed on stderr)
  *
  * Every text message comes back as text, every binary as binary. It accepts the first
  * subprotocol a client offers, negotiates permessage-deflate when offered, pings clients
@@ -249,7 +250,15 @@ int main(int argc, char **argv) {
     rfc6455_config config;
     rfc6455_config_default(&config);
     config.idle_ping_ns = IDLE_PING_NS;
-    fprintf(stderr, "echo server (rfc6455 %s, C) listening on ws://%s\n", rfc6455_version(), addr);
+    struct sockaddr_storage bound;
+    socklen_t bound_len = sizeof bound;
+    char host[64] = "?", port[16] = "?";
+    if (getsockname(lfd, (struct sockaddr *)&bound, &bound_len) == 0)
+        getnameinfo((struct sockaddr *)&bound, bound_len, host, sizeof host, port, sizeof port,
+                    NI_NUMERICHOST | NI_NUMERICSERV);
+    /* The port actually bound (ADDR may name port 0). */
+    fprintf(stderr, "echo server (rfc6455 %s, C) listening on ws://%s%s%s:%s\n", rfc6455_version(),
+            strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "", port);
 
     static struct pollfd fds[MAX_CLIENTS + 1];
     while (!stop) {
