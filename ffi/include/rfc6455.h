@@ -380,6 +380,12 @@ typedef struct rfc6455_client_options {
  Every pointer in it points into the connection (its receive buffer, or arrays it owns)
  and is valid until the next call on that connection, or until it is freed: copy what you
  keep. Strings are not NUL-terminated.
+
+ One exception makes echoing and answering cheap: `data` and the strings (an
+ `rfc6455_str` copied by value, such as `protocols[0]`) may be passed as arguments to the
+ next call if that call is a send (`rfc6455_send_*`, [`rfc6455_close`]),
+ [`rfc6455_accept`] or [`rfc6455_reject`]: those read their arguments before the receive
+ buffer changes. Never pass them to [`rfc6455_receive`].
  */
 typedef struct rfc6455_event {
   /*
@@ -610,11 +616,13 @@ const char *rfc6455_error_name(int code);
 /*
  Hands in `len` bytes received from the transport, in chunks of any size; they are copied.
  Take the events they produce with [`rfc6455_next_event`]. Bytes after the connection
- closed are ignored. Returns `RFC6455_OK` or an argument error.
+ closed are ignored. Returns `RFC6455_OK` or an argument error. `data` must not point into
+ this connection's own buffers (an event of it, its output); another connection's output
+ is fine.
 
  # Safety
  `conn` is null or a live connection used by no other thread during the call; a non-null
- `data` points to `len` readable bytes.
+ `data` points to `len` readable bytes outside this connection's buffers.
  */
 int rfc6455_receive(struct rfc6455_conn *conn, const uint8_t *data, size_t len);
 
