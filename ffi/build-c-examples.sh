@@ -2,7 +2,7 @@
 # Builds the C programs against the static library of rfc6455-ffi, with the system cc:
 #
 #   bash ffi/build-c-examples.sh            # target/c/echo_server and target/c/test_ffi
-#   SANITIZE=1 bash ffi/build-c-examples.sh # target/c/asan/{echo_server,test_ffi}, built with
+#   SANITIZE=1 bash ffi/build-c-examples.sh # "$TARGET"/c/asan/{echo_server,test_ffi}, built with
 #                                           # -fsanitize=address (AddressSanitizer + LeakSanitizer)
 #
 # The library is built in release mode (cargo build --release -p rfc6455-ffi); set
@@ -10,19 +10,20 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 if [ -z "${SKIP_CARGO:-}" ]; then
     cargo build --release -p rfc6455-ffi
 fi
-LIB="$ROOT/target/release/librfc6455_ffi.a"
+LIB="$TARGET/release/librfc6455_ffi.a"
 CC="${CC:-cc}"
 # What a Rust static library needs from the C side on Linux (rustc --print native-static-libs).
 LIBS=(-lpthread -ldl -lm -lrt -lutil)
 CFLAGS=(-std=c99 -Wall -Wextra -Wpedantic -Werror -I "$ROOT/ffi/include")
 if [ -n "${SANITIZE:-}" ]; then
-    OUT="$ROOT/target/c/asan"
+    OUT="$TARGET/c/asan"
     CFLAGS+=(-O1 -g -fno-omit-frame-pointer -fsanitize=address)
 else
-    OUT="$ROOT/target/c"
+    OUT="$TARGET/c"
     CFLAGS+=(-O2)
 fi
 mkdir -p "$OUT"

@@ -17,6 +17,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 step() { echo "== ffi/ci.sh: $*" >&2; }
 
 step "clippy and cargo test -p rfc6455-ffi"
@@ -28,24 +29,24 @@ bash ffi/build-c-examples.sh
 SANITIZE=1 SKIP_CARGO=1 bash ffi/build-c-examples.sh
 
 step "C unit test"
-target/c/test_ffi
+"$TARGET"/c/test_ffi
 export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=0"
-target/c/asan/test_ffi
+"$TARGET"/c/asan/test_ffi
 
 step "Python venv with websockets"
-VENV="$ROOT/target/tmp/py-websockets-17.4"
+VENV="$TARGET/tmp/py-websockets-17.4"
 if ! "$VENV/bin/python" -c "import websockets" 2>/dev/null; then
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install -q --disable-pip-version-check "websockets==17.4"
 fi
-export RFC6455_LIB="$ROOT/target/release/librfc6455_ffi.so"
+export RFC6455_LIB="$TARGET/release/librfc6455_ffi.so"
 
 step "Python: websockets client against the ctypes asyncio echo server"
 "$VENV/bin/python" bindings/python/test_echo.py
 
 step "Python client tests against the C example under ASan/LSan"
-LOG="$ROOT/target/c/asan/echo_server.log"
-target/c/asan/echo_server 127.0.0.1:0 2> "$LOG" &
+LOG="$TARGET/c/asan/echo_server.log"
+"$TARGET"/c/asan/echo_server 127.0.0.1:0 2> "$LOG" &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true' EXIT
 URL=""
