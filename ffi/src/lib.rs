@@ -1098,7 +1098,9 @@ pub unsafe extern "C" fn rfc6455_recv_buffer(
                 let spare = buf.spare_capacity_mut();
                 (spare.as_mut_ptr() as usize, spare.len())
             });
-            let armed = if spare >= want && spare > 0 {
+            // The core makes at least `want` bytes of room unless the connection takes no
+            // more input; only then is the room scratch space.
+            let armed = if spare >= want {
                 Armed {
                     addr,
                     len: spare,

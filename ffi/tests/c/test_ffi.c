@@ -256,6 +256,17 @@ static void test_zero_copy_receive(void) {
     CHECK_RC(rfc6455_advance_output(client, len), RFC6455_OK);
     rfc6455_event ev = next(server);
     CHECK(ev.kind == RFC6455_EVENT_TEXT && data_eq(&ev, "zero-copy", 9));
+    /* Asking for no room is fine: whatever spare room there is, committed as usual. */
+    CHECK_RC(rfc6455_recv_buffer(server, 0, &room, &room_len), RFC6455_OK);
+    CHECK_RC(rfc6455_recv_commit(server, 0), RFC6455_OK);
+    CHECK_RC(rfc6455_send_binary(client, (const uint8_t *)"ab", 2), RFC6455_OK);
+    CHECK_RC(rfc6455_pending_output(client, &out, &len), RFC6455_OK);
+    CHECK_RC(rfc6455_recv_buffer(server, 0, &room, &room_len), RFC6455_OK);
+    CHECK(room_len < len || (memcpy(room, out, len), rfc6455_recv_commit(server, len) == RFC6455_OK));
+    if (room_len < len) CHECK_RC(rfc6455_receive(server, out, len), RFC6455_OK);
+    CHECK_RC(rfc6455_advance_output(client, len), RFC6455_OK);
+    ev = next(server);
+    CHECK(ev.kind == RFC6455_EVENT_BINARY && data_eq(&ev, "ab", 2));
     /* Any call between the two steps takes the room back. */
     CHECK_RC(rfc6455_recv_buffer(server, 16, &room, &room_len), RFC6455_OK);
     CHECK_RC(rfc6455_state(server), RFC6455_STATE_OPEN);
