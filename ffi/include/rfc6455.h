@@ -627,15 +627,17 @@ const char *rfc6455_error_name(int code);
 int rfc6455_receive(struct rfc6455_conn *conn, const uint8_t *data, size_t len);
 
 /*
- Zero-copy receive, step 1: hands out the connection's receive buffer's spare room, at
- least `room` bytes (`room` is capped at 1 MiB; more may be given for a frame whose header
- has arrived). Stores its start in `*ptr` and its size in `*len`. Read from the transport
- straight into it (at most `*len` bytes), then call [`rfc6455_recv_commit`] with the
- number of bytes read **as the very next call on this connection**: any other call takes
- the room back and what was written there is lost.
+ Zero-copy receive, step 1: hands out room for the next read, at least `room` bytes
+ (`room` is capped at 1 MiB). Stores its start in `*ptr` and its size in `*len`. Read from
+ the transport straight into it (at most `*len` bytes), then call [`rfc6455_recv_commit`]
+ with the number of bytes read **as the very next call on this connection**: any other
+ call takes the room back and what was written there is lost (the room itself is kept for
+ the next `rfc6455_recv_buffer`; [`rfc6455_shrink_buffers`] releases it).
 
- After the connection closed (or after end of file) the room is scratch space and what is
- committed is dropped, as [`rfc6455_receive`] drops it.
+ The bytes are not copied when the connection holds no partial frame (the common case:
+ the room becomes its receive buffer); otherwise they are appended to it once, as
+ [`rfc6455_receive`] does. After the connection closed (or after end of file) committed
+ bytes are dropped, as `rfc6455_receive` drops them.
 
  # Safety
  `conn` is null or a live connection used by no other thread during the call; `ptr` and

@@ -341,11 +341,8 @@ pub struct rfc6455_event {
 /// A receive buffer handed out by `rfc6455_recv_buffer`.
 #[derive(Clone, Copy)]
 struct Armed {
-    /// Address of the spare room given out.
-    addr: usize,
+    /// Size of the room given out (the staging buffer's spare capacity, at least).
     len: usize,
-    /// The room is `discard` (the connection takes no more input).
-    discard: bool,
 }
 
 /// One WebSocket connection (opaque): the Rust `Connection` plus what its C view needs.
@@ -365,12 +362,14 @@ pub struct rfc6455_conn {
     armed: Option<Armed>,
     /// `armed` as the current call found it.
     armed_before: Option<Armed>,
-    /// Room for bytes read after the connection stopped taking input; dropped on commit.
-    discard: Vec<u8>,
+    /// The room `rfc6455_recv_buffer` hands out: an empty buffer whose spare capacity the
+    /// caller reads into. On commit it becomes the connection's receive buffer when that is
+    /// empty (no copy), or is appended to it.
+    staging: Vec<u8>,
 }
 
-// SAFETY: the raw pointers in `strs`, `headers` and `armed` point into this handle's own
-// buffers (the connection's receive buffer, `strs`) and are only read through the handle, so
+// SAFETY: the raw pointers in `strs` and `headers` point into this handle's own buffers
+// (the connection's receive buffer, arrays it owns) and are only read through the handle, so
 // moving the handle to another thread moves what they point to with it; `Connection` itself
 // is `Send` (asserted below). The handle is not `Sync`: the header says a connection must not
 // be used by two threads at once.
@@ -394,7 +393,7 @@ impl rfc6455_conn {
             headers: Vec::new(),
             armed: None,
             armed_before: None,
-            discard: Vec::new(),
+            staging: Vec::new(),
         }
     }
 }
@@ -526,6 +525,9 @@ fn guarded<T>(
 
 /// The largest length accepted for any (pointer, length) pair: `SIZE_MAX / 2`.
 const MAX_LEN: usize = isize::MAX as usize;
+
+/// The most room `rfc6455_recv_buffer` makes for one read, as the core's `receive_into`.
+const MAX_ROOM: usize = 1 << 20;
 
 /// The slice `(ptr, len)` of `T`, checked as the crate docs say.
 ///
@@ -1068,15 +1070,17 @@ pub unsafe extern "C" fn rfc6455_receive(
     }
 }
 
-/// Zero-copy receive, step 1: hands out the connection's receive buffer's spare room, at
-/// least `room` bytes (`room` is capped at 1 MiB; more may be given for a frame whose header
-/// has arrived). Stores its start in `*ptr` and its size in `*len`. Read from the transport
-/// straight into it (at most `*len` bytes), then call [`rfc6455_recv_commit`] with the
-/// number of bytes read **as the very next call on this connection**: any other call takes
-/// the room back and what was written there is lost.
+/// Zero-copy receive, step 1: hands out room for the next read, at least `room` bytes
+/// (`room` is capped at 1 MiB). Stores its start in `*ptr` and its size in `*len`. Read from
+/// the transport straight into it (at most `*len` bytes), then call [`rfc6455_recv_commit`]
+/// with the number of bytes read **as the very next call on this connection**: any other
+/// call takes the room back and what was written there is lost (the room itself is kept for
+/// the next `rfc6455_recv_buffer`; [`rfc6455_shrink_buffers`] releases it).
 ///
-/// After the connection closed (or after end of file) the room is scratch space and what is
-/// committed is dropped, as [`rfc6455_receive`] drops it.
+/// The bytes are not copied when the connection holds no partial frame (the common case:
+/// the room becomes its receive buffer); otherwise they are appended to it once, as
+/// [`rfc6455_receive`] does. After the connection closed (or after end of file) committed
+/// bytes are dropped, as `rfc6455_receive` drops them.
 ///
 /// # Safety
 /// `conn` is null or a live connection used by no other thread during the call; `ptr` and
@@ -1093,30 +1097,15 @@ pub unsafe extern "C" fn rfc6455_recv_buffer(
         with_conn(conn, |h| {
             need(ptr, "ptr")?;
             need(len, "len")?;
-            let want = room.min(1 << 20);
-            let (addr, spare) = h.conn.receive_into(room, |buf| {
-                let spare = buf.spare_capacity_mut();
-                (spare.as_mut_ptr() as usize, spare.len())
-            });
-            // The core makes at least `want` bytes of room unless the connection takes no
-            // more input; only then is the room scratch space.
-            let armed = if spare >= want {
-                Armed {
-                    addr,
-                    len: spare,
-                    discard: false,
-                }
-            } else {
-                // The connection takes no more input: scratch room whose bytes are dropped.
-                h.discard.resize(want.max(1), 0);
-                Armed {
-                    addr: h.discard.as_mut_ptr() as usize,
-                    len: h.discard.len(),
-                    discard: true,
-                }
-            };
+            let want = room.min(MAX_ROOM);
+            h.staging.clear();
+            if h.staging.capacity() < want {
+                h.staging = Vec::with_capacity(want);
+            }
+            let spare = h.staging.spare_capacity_mut();
+            let armed = Armed { len: spare.len() };
             h.armed = Some(armed);
-            put(ptr, armed.addr as *mut u8);
+            put(ptr, spare.as_mut_ptr().cast::<u8>());
             put(len, armed.len);
             Ok(RFC6455_OK)
         })
@@ -1143,7 +1132,7 @@ pub unsafe extern "C" fn rfc6455_recv_commit(conn: *mut rfc6455_conn, n: usize) 
                     "rfc6455_recv_commit: the previous call on this connection was not rfc6455_recv_buffer",
                 ));
             };
-            if n > armed.len {
+            if n > armed.len || n > h.staging.capacity() {
                 return Err(fail(
                     RFC6455_ERR_INVALID_ARG,
                     format_args!(
@@ -1152,24 +1141,25 @@ pub unsafe extern "C" fn rfc6455_recv_commit(conn: *mut rfc6455_conn, n: usize) 
                     ),
                 ));
             }
-            if armed.discard || n == 0 {
-                return Ok(RFC6455_OK);
-            }
+            let mut staged = std::mem::take(&mut h.staging);
+            // SAFETY: nothing touched `staging` since `rfc6455_recv_buffer` handed out its
+            // spare capacity (any call in between would have cleared `armed_before`), the
+            // caller wrote its first `n` bytes (contract), and `n <= capacity` (checked), so
+            // the new length covers initialised bytes within the allocation.
+            staged.set_len(n);
+            let mut staged = Some(staged);
+            // Room 0: nothing needs to be reserved for bytes that are already here.
             h.conn.receive_into(0, |buf| {
-                let spare = buf.spare_capacity_mut();
-                if spare.as_ptr() as usize != armed.addr || spare.len() < n {
-                    return Err(fail(
-                        RFC6455_ERR_STATE,
-                        "rfc6455_recv_commit: the receive buffer moved (internal error)",
-                    ));
+                if buf.is_empty() {
+                    // Appending to an empty buffer: hand over the one the bytes are in.
+                    if let Some(s) = staged.take() {
+                        *buf = s;
+                    }
+                } else if let Some(s) = &staged {
+                    buf.extend_from_slice(s);
                 }
-                // SAFETY: the room handed out is this very spare capacity (same address,
-                // checked above, and nothing ran on the connection in between), the caller
-                // wrote its first `n` bytes (contract), and `n <= spare.len()`, so the
-                // new length stays within the capacity and covers initialised bytes only.
-                buf.set_len(buf.len() + n);
-                Ok(RFC6455_OK)
-            })
+            });
+            Ok(RFC6455_OK)
         })
     }
 }
@@ -1862,7 +1852,7 @@ pub unsafe extern "C" fn rfc6455_shrink_buffers(conn: *mut rfc6455_conn) -> c_in
     unsafe {
         with_conn(conn, |h| {
             h.conn.shrink_buffers();
-            h.discard = Vec::new();
+            h.staging = Vec::new();
             Ok(RFC6455_OK)
         })
     }

@@ -267,6 +267,17 @@ static void test_zero_copy_receive(void) {
     CHECK_RC(rfc6455_advance_output(client, len), RFC6455_OK);
     ev = next(server);
     CHECK(ev.kind == RFC6455_EVENT_BINARY && data_eq(&ev, "ab", 2));
+    /* A partial frame is pending: the committed bytes are appended to it. */
+    CHECK_RC(rfc6455_send_text(client, "split frame", 11), RFC6455_OK);
+    CHECK_RC(rfc6455_pending_output(client, &out, &len), RFC6455_OK);
+    CHECK_RC(rfc6455_receive(server, out, 3), RFC6455_OK);
+    CHECK(next(server).kind == RFC6455_EVENT_NONE);
+    CHECK_RC(rfc6455_recv_buffer(server, 4096, &room, &room_len), RFC6455_OK);
+    memcpy(room, out + 3, len - 3);
+    CHECK_RC(rfc6455_recv_commit(server, len - 3), RFC6455_OK);
+    CHECK_RC(rfc6455_advance_output(client, len), RFC6455_OK);
+    ev = next(server);
+    CHECK(ev.kind == RFC6455_EVENT_TEXT && data_eq(&ev, "split frame", 11));
     /* Any call between the two steps takes the room back. */
     CHECK_RC(rfc6455_recv_buffer(server, 16, &room, &room_len), RFC6455_OK);
     CHECK_RC(rfc6455_state(server), RFC6455_STATE_OPEN);
