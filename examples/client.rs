@@ -1,24 +1,53 @@
-//! A client on tokio: connect to a `ws://` URL, send a line of text, print what comes back.
+//! A client on tokio: connect to a `ws://` or `wss://` URL, send a line of text, print what
+//! comes back.
 //!
 //! ```text
 //! cargo run --example client -- ws://127.0.0.1:9001/ "hello"
 //! echo hello | cargo run --example client -- ws://127.0.0.1:9001/
+//! cargo run --example client -- wss://127.0.0.1:9443/ "hello" --ca cert.pem
 //! ```
+//!
+//! `wss://` trusts webpki's roots (Mozilla's); `--ca FILE` adds the certificates of a PEM file
+//! (a private CA, or a self-signed server certificate).
 //!
 //! A redirect (301, 302, 303, 307, 308) is not followed: the example prints its target.
 
+use std::path::PathBuf;
 use std::time::Duration;
+
+#[path = "common/tls.rs"]
+mod tls;
 
 use rfc6455::handshake::{ClientOptions, WsUrl};
 use rfc6455::{CloseCode, Config, Connection, Error, Event, HandshakeError};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let (mut positional, mut ca) = (vec![], None);
     let mut args = std::env::args().skip(1);
-    let url = args.next().unwrap_or_else(|| "ws://127.0.0.1:9001/".into());
-    let text = match args.next() {
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--ca" => ca = Some(PathBuf::from(args.next().ok_or("--ca needs a PEM file")?)),
+            _ => positional.push(a),
+        }
+    }
+    let mut positional = positional.into_iter();
+    let url = positional
+        .next()
+        .unwrap_or_else(|| "ws://127.0.0.1:9001/".into());
+    let text = match positional.next() {
         Some(t) => t,
         None => {
             let mut line = String::new();
@@ -29,17 +58,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     let url = WsUrl::parse(&url)?;
-    if url.is_secure() {
-        return Err("wss:// needs a TLS driver; this example speaks plain ws://".into());
-    }
-    let mut stream = TcpStream::connect((url.host(), url.port())).await?;
+    let stream = TcpStream::connect((url.host(), url.port())).await?;
     stream.set_nodelay(true)?;
-    let mut conn = Connection::client(&url, ClientOptions::new(), Config::default())?;
+    if url.is_secure() {
+        let config = tls::client_config(ca.as_deref(), &[b"http/1.1"])?;
+        let stream = tls::connect(config, url.host(), stream).await?;
+        talk(stream, &url, &text).await
+    } else {
+        talk(stream, &url, &text).await
+    }
+}
+
+/// The WebSocket conversation, over a TCP or a TLS stream.
+async fn talk<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
+    url: &WsUrl,
+    text: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut conn = Connection::client(url, ClientOptions::new(), Config::default())?;
     let mut buf = vec![0u8; 16 * 1024];
     let mut sent = false;
     let result = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
             stream.write_all(conn.pending_output()).await?;
+            stream.flush().await?;
             conn.advance_output(usize::MAX);
             if conn.should_close_transport() {
                 return Ok::<_, Box<dyn std::error::Error>>(());
@@ -67,7 +109,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 match event {
                     Event::Open(resp) => {
                         eprintln!("connected (protocol {:?})", resp.protocol());
-                        tx.send_text(&text)?;
+                        tx.send_text(text)?;
                         sent = true;
                     }
                     Event::Text(reply) => {

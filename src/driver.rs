@@ -1,9 +1,14 @@
-//! A small tokio driver: the socket half of a connection, shared by the examples.
+//! A small tokio driver: the transport half of a connection, for any async byte stream.
 //!
 //! The connection stays a pure state machine; this module only moves bytes between it and a
-//! tokio [`TcpStream`], sleeps until its timers, and closes the socket gracefully. It is the
-//! loop every tokio driver writes, once: wait for input, writable output or a timer, apply
-//! what happened, handle events, repeat. Enable it with the `tokio` feature.
+//! stream, sleeps until its timers, and closes the stream gracefully. It is the loop every
+//! tokio driver writes, once: wait for input, writable output or a timer, apply what
+//! happened, handle events, repeat. Enable it with the `tokio` feature.
+//!
+//! [`TokioDriver`] works over any `AsyncRead + AsyncWrite + Unpin` stream: a
+//! [`TcpStream`] ([`TokioDriver::new`]), a TLS stream of `tokio-rustls`, hyper's upgraded
+//! connection through `hyper_util::rt::TokioIo`, an HTTP/2 stream
+//! ([`TokioDriver::with_stream`]).
 //!
 //! ```no_run
 //! # async fn serve(stream: tokio::net::TcpStream) -> std::io::Result<()> {
@@ -13,7 +18,7 @@
 //! let mut conn = Connection::server(Config::default());
 //! let mut io = TokioDriver::new(stream)?;
 //! while !conn.should_close_transport() {
-//!     let happened = io.wait(&conn).await?;
+//!     let happened = io.wait(&mut conn).await?;
 //!     io.apply(happened, &mut conn)?;
 //!     let mut accept = false;
 //!     while let Some((event, tx)) = conn.next_event().unwrap_or(None) {
@@ -34,11 +39,11 @@
 use alloc::boxed::Box;
 use core::future::Future;
 use core::pin::Pin;
-use core::task::{Context, Poll, Waker};
+use core::task::{Context, Poll};
 use std::io::ErrorKind;
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
 
@@ -61,31 +66,44 @@ std::thread_local! {
 /// What [`TokioDriver::wait`] saw; hand it to [`TokioDriver::apply`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Io {
-    /// The socket is readable: [`apply`](TokioDriver::apply) reads it.
-    Readable,
-    /// `n` bytes of pending output were written.
+    /// `n` bytes were read and already given to the connection; `Read(0)` is the end of the
+    /// stream (the connection was told, with [`Connection::receive_eof`]).
+    Read(usize),
+    /// `n` bytes of pending output were written: [`apply`](TokioDriver::apply) acknowledges
+    /// them.
     Wrote(usize),
-    /// A timer of the connection is due.
+    /// A timer of the connection is due: [`apply`](TokioDriver::apply) runs it.
     Timer,
     /// Nothing can happen any more (closed, nothing to write, no timer).
     Idle,
 }
 
-/// Moves bytes between a [`Connection`] and a [`TcpStream`].
+/// Moves bytes between a [`Connection`] and a byte stream `S`: a [`TcpStream`] by default,
+/// or any `AsyncRead + AsyncWrite + Unpin` (TLS, hyper's upgraded connections, HTTP/2
+/// streams).
 ///
 /// It keeps no buffers: between frames, reads go through one buffer per thread and the
 /// connection copies only what arrived; inside a large frame, they go straight into the
 /// connection's buffer ([`Connection::receive_into`]). Writes come straight from
-/// [`Connection::pending_output`], all of it in one write.
+/// [`Connection::pending_output`], all of it in one write, and are flushed (a TLS stream
+/// holds written records until then).
 #[derive(Debug)]
-pub struct TokioDriver {
-    stream: TcpStream,
+pub struct TokioDriver<S = TcpStream> {
+    stream: S,
     start: Instant,
     eof: bool,
     /// Bytes the last read returned: bulk traffic reads straight into the connection.
     last_read: usize,
+    /// Output was written and not flushed yet.
+    unflushed: bool,
     /// The connection's next timer, while it has one.
     sleep: Option<Pin<Box<Sleep>>>,
+    /// How a read is done: [`poll_read_into`] for any stream, [`poll_read_tcp`] for a
+    /// [`TcpStream`].
+    read_into: ReadInto<S>,
+    /// How pending output is written: `poll_write` for any stream, [`poll_write_tcp`] for a
+    /// [`TcpStream`].
+    write_from: WriteFrom<S>,
     /// Stop reading while this much output waits (backpressure). Default 1 MiB.
     pub high_water: usize,
     /// A client after a closing handshake: the server closes TCP first (RFC 6455 §7.1.1).
@@ -94,30 +112,105 @@ pub struct TokioDriver {
     linger: bool,
 }
 
-impl TokioDriver {
-    /// Wraps `stream` (and turns Nagle's algorithm off: frames go out as they are queued).
+/// One read from a stream into the connection (see [`poll_read_into`]).
+type ReadInto<S> =
+    fn(&mut S, &mut Context<'_>, &mut Connection, bool, usize) -> Poll<std::io::Result<usize>>;
+
+/// One write of pending output to a stream.
+type WriteFrom<S> = fn(&mut S, &mut Context<'_>, &[u8]) -> Poll<std::io::Result<usize>>;
+
+fn poll_write_any<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    cx: &mut Context<'_>,
+    data: &[u8],
+) -> Poll<std::io::Result<usize>> {
+    Pin::new(stream).poll_write(cx, data)
+}
+
+/// `poll_write` for a [`TcpStream`] that keeps the socket's write readiness after a short
+/// write (tokio's `poll_write` clears it), like [`poll_read_tcp`] for reads.
+fn poll_write_tcp(
+    stream: &mut TcpStream,
+    cx: &mut Context<'_>,
+    data: &[u8],
+) -> Poll<std::io::Result<usize>> {
+    loop {
+        if let Err(e) = core::task::ready!(stream.poll_write_ready(cx)) {
+            return Poll::Ready(Err(e));
+        }
+        match stream.try_write(data) {
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+            r => return Poll::Ready(r),
+        }
+    }
+}
+
+impl TokioDriver<TcpStream> {
+    /// Wraps a TCP stream, and turns Nagle's algorithm off: frames go out as they are queued.
+    ///
+    /// A driver made here (rather than with [`with_stream`](TokioDriver::with_stream)) reads
+    /// bulk traffic with `try_read_buf`, which keeps the socket's readiness after a short
+    /// read: under pipelined load the next read usually finds more data without a trip
+    /// through the event loop.
     pub fn new(stream: TcpStream) -> std::io::Result<Self> {
         stream.set_nodelay(true)?;
-        Ok(Self {
+        let mut driver = Self::with_stream(stream);
+        driver.read_into = poll_read_tcp;
+        driver.write_from = poll_write_tcp;
+        Ok(driver)
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> TokioDriver<S> {
+    /// Wraps any byte stream: a `tokio_rustls` client or server stream, hyper's
+    /// `Upgraded` through `hyper_util::rt::TokioIo`, an HTTP/2 stream adapter. Socket options
+    /// (`TCP_NODELAY`) are the caller's to set on the underlying socket.
+    ///
+    /// ```no_run
+    /// # async fn run(tls: tokio::io::DuplexStream) -> std::io::Result<()> {
+    /// use rfc6455::{driver::TokioDriver, Config, Connection};
+    /// // `tls` could be a `tokio_rustls::server::TlsStream<TcpStream>`.
+    /// let mut conn = Connection::server(Config::default());
+    /// let mut io = TokioDriver::with_stream(tls);
+    /// let happened = io.wait(&mut conn).await?;
+    /// io.apply(happened, &mut conn)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_stream(stream: S) -> Self {
+        Self {
             stream,
             start: Instant::now(),
             eof: false,
             last_read: 0,
+            unflushed: false,
             sleep: None,
+            read_into: poll_read_into,
+            write_from: poll_write_any,
             high_water: 1 << 20,
             wait_for_server: false,
             linger: false,
-        })
+        }
     }
 
-    /// Waits until input arrives, some pending output is written, or the connection's next
-    /// timer is due. Pending output goes first, all of it in one write. Reading pauses while
-    /// [`Connection::buffered_amount`] is at least `high_water`, so a peer that does not read
-    /// cannot grow this end's memory.
+    /// The stream (a TLS stream's negotiated ALPN protocol, the peer's address).
+    pub fn get_ref(&self) -> &S {
+        &self.stream
+    }
+
+    /// The stream, mutably. Reading or writing it directly bypasses the connection.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.stream
+    }
+
+    /// Waits until input arrives (and gives it to the connection), some pending output is
+    /// written, or the connection's next timer is due. Pending output goes first, all of it
+    /// in one write, then a flush. Reading pauses while [`Connection::buffered_amount`] is at
+    /// least `high_water`, so a peer that does not read cannot grow this end's memory.
     ///
-    /// Borrows the connection only to look at it, so it can be raced in `tokio::select!`
-    /// against other sources (a queue of messages to send, say).
-    pub async fn wait(&mut self, conn: &Connection) -> std::io::Result<Io> {
+    /// Cancel-safe: input is handed to the connection in the same poll that reads it, so
+    /// the future can be raced in `tokio::select!` against other sources (a queue of
+    /// messages to send, say) and dropped without losing bytes.
+    pub async fn wait(&mut self, conn: &mut Connection) -> std::io::Result<Io> {
         // A deadline that tokio cannot represent (a timeout of `Duration::MAX`, say) is never:
         // tokio rounds deadlines up, so leave a second of headroom before `Instant`'s end.
         let deadline = conn.poll_timeout().and_then(|d| {
@@ -138,25 +231,40 @@ impl TokioDriver {
             (None, Some(_)) => self.sleep = None,
             _ => {}
         }
-        let pending = conn.pending_output();
         let read =
             !self.eof && conn.state() != State::Closed && conn.buffered_amount() < self.high_water;
-        let (stream, sleep) = (&self.stream, &mut self.sleep);
-        // Polls readiness directly instead of racing futures: nothing but the connection
-        // and the socket is kept across the await.
-        core::future::poll_fn(|cx| {
-            while !pending.is_empty() {
-                match stream.poll_write_ready(cx) {
-                    Poll::Ready(Ok(())) => match stream.try_write(pending) {
-                        Ok(n) => return Poll::Ready(Ok(Io::Wrote(n))),
-                        Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-                        Err(e) => return Poll::Ready(Err(e)),
-                    },
+        let bulk = conn.buffered_input() != 0 || self.last_read >= READ_SIZE / 2;
+        let room = (self.last_read * 2).clamp(MIN_READ, MAX_READ);
+        let Self {
+            stream,
+            sleep,
+            unflushed,
+            read_into,
+            write_from,
+            ..
+        } = self;
+        // Polls the stream directly instead of racing futures: nothing but the connection
+        // and the stream is kept across the await.
+        let happened = core::future::poll_fn(|cx| {
+            let pending = conn.pending_output();
+            if !pending.is_empty() {
+                match write_from(&mut *stream, cx, pending) {
+                    Poll::Ready(Ok(0)) => return Poll::Ready(Err(ErrorKind::WriteZero.into())),
+                    Poll::Ready(Ok(n)) => {
+                        *unflushed = true;
+                        return Poll::Ready(Ok(Io::Wrote(n)));
+                    }
                     Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                    Poll::Pending => break,
+                    Poll::Pending => {}
+                }
+            } else if *unflushed {
+                match Pin::new(&mut *stream).poll_flush(cx) {
+                    Poll::Ready(Ok(())) => *unflushed = false,
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => {}
                 }
             }
-            // The timer before the socket: a peer that keeps the socket readable (a flood
+            // The timer before the stream: a peer that keeps the stream readable (a flood
             // after our Close) must not keep the close timeout from firing.
             if let Some(sleep) = sleep.as_mut() {
                 if sleep.as_mut().poll(cx).is_ready() {
@@ -164,67 +272,34 @@ impl TokioDriver {
                 }
             }
             if read {
-                if let Poll::Ready(r) = stream.poll_read_ready(cx) {
-                    return Poll::Ready(r.map(|()| Io::Readable));
+                if let Poll::Ready(r) = read_into(&mut *stream, cx, conn, bulk, room) {
+                    return Poll::Ready(r.map(Io::Read));
                 }
             }
-            if sleep.is_none() && !read && pending.is_empty() {
+            if sleep.is_none() && !read && conn.pending_output().is_empty() && !*unflushed {
                 return Poll::Ready(Ok(Io::Idle));
             }
             Poll::Pending
         })
-        .await
+        .await;
+        if let Ok(Io::Read(n)) = happened {
+            self.last_read = n;
+            if n == 0 {
+                self.eof = true;
+                conn.receive_eof();
+            }
+        }
+        happened
     }
 
-    /// Feeds what [`wait`](Self::wait) saw to the connection: reads the socket (on
-    /// [`Io::Readable`]), acknowledges written output, or runs due timers.
+    /// Applies what [`wait`](Self::wait) saw: acknowledges written output, or runs due
+    /// timers (input was already given to the connection). Then runs any timer that came
+    /// due meanwhile.
     pub fn apply(&mut self, io: Io, conn: &mut Connection) -> std::io::Result<()> {
         match io {
-            Io::Readable => {
-                let read = if conn.buffered_input() == 0 && self.last_read < READ_SIZE / 2 {
-                    // Small reads between frames: read into the thread's buffer and let the
-                    // connection copy only what arrived (an exact, usually small allocation).
-                    //
-                    // `poll_read` rather than `try_read`: a read that does not fill the buffer
-                    // shows the socket drained and clears its readiness, which saves the
-                    // extra read that would only return `WouldBlock`. The no-op waker is
-                    // harmless: `wait` registers the task's own before it sleeps.
-                    let mut cx = Context::from_waker(Waker::noop());
-                    SCRATCH.with_borrow_mut(|buf| {
-                        let mut read_buf = ReadBuf::new(buf);
-                        match Pin::new(&mut self.stream).poll_read(&mut cx, &mut read_buf) {
-                            Poll::Ready(Ok(())) => {
-                                conn.receive(read_buf.filled());
-                                Ok(read_buf.filled().len())
-                            }
-                            Poll::Ready(Err(e)) => Err(e),
-                            Poll::Pending => Err(ErrorKind::WouldBlock.into()),
-                        }
-                    })
-                } else {
-                    // Inside a frame, or bulk traffic: read straight into the connection's
-                    // buffer, which makes room for the rest of the frame once its header
-                    // has arrived.
-                    let room = (self.last_read * 2).clamp(MIN_READ, MAX_READ);
-                    let stream = &self.stream;
-                    conn.receive_into(room, |buf| stream.try_read_buf(buf))
-                };
-                if let Ok(n) = read {
-                    self.last_read = n;
-                }
-                match read {
-                    Ok(0) => {
-                        self.eof = true;
-                        conn.receive_eof();
-                    }
-                    Ok(_) => {}
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-                    Err(e) => return Err(e),
-                }
-            }
             Io::Wrote(n) => conn.advance_output(n),
             Io::Timer => conn.handle_timeout(self.start.elapsed()),
-            Io::Idle => {}
+            Io::Read(_) | Io::Idle => {}
         }
         if conn
             .poll_timeout()
@@ -235,26 +310,30 @@ impl TokioDriver {
         Ok(())
     }
 
-    /// Writes everything pending.
+    /// Writes and flushes everything pending.
     pub async fn flush(&mut self, conn: &mut Connection) -> std::io::Result<()> {
         self.stream.write_all(conn.pending_output()).await?;
         conn.advance_output(usize::MAX);
+        self.stream.flush().await?;
+        self.unflushed = false;
         Ok(())
     }
 
-    /// Closes the socket, gracefully if this end sent a Close frame, so that unread input
+    /// Closes the stream, gracefully if this end sent a Close frame, so that unread input
     /// does not turn the close into a reset that could lose that frame: a server shuts down
-    /// writing (its Close is followed by FIN) and then reads until the peer closes or two
-    /// seconds pass; a client whose closing handshake completed first waits (at most two
-    /// seconds) for the server to close the TCP connection, as RFC 6455 §7.1.1 asks, and then
-    /// shuts down its own side. A connection that gave up on a silent peer (no Close sent)
-    /// shuts down at once.
+    /// writing (its Close is followed by FIN, or a TLS `close_notify`) and then reads until
+    /// the peer closes or two seconds pass; a client whose closing handshake completed first
+    /// waits (at most two seconds) for the server to close the connection, as RFC 6455
+    /// §7.1.1 asks, and then shuts down its own side. A connection that gave up on a silent
+    /// peer (no Close sent) shuts down at once.
     pub async fn close(mut self) {
         if self.wait_for_server {
             self.drain_until_eof().await;
         }
         let stream = &mut self.stream;
-        let _ = core::future::poll_fn(|cx| Pin::new(&mut *stream).poll_shutdown(cx)).await;
+        let shutdown = core::future::poll_fn(|cx| Pin::new(&mut *stream).poll_shutdown(cx));
+        // A peer that stopped reading cannot hold a flush of the shutdown forever.
+        let _ = tokio::time::timeout(Duration::from_secs(2), shutdown).await;
         if self.linger && !self.wait_for_server {
             self.drain_until_eof().await;
         }
@@ -265,26 +344,68 @@ impl TokioDriver {
         if self.eof {
             return;
         }
-        let deadline = Instant::now() + Duration::from_secs(2);
-        let sleep = self
-            .sleep
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
-        sleep.as_mut().reset(deadline);
-        let stream = &self.stream;
-        core::future::poll_fn(|cx| loop {
-            if sleep.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(());
+        let stream = &mut self.stream;
+        let drain = async {
+            let mut buf = [0; 512];
+            while let Ok(1..) = stream.read(&mut buf).await {}
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(2), drain).await;
+    }
+}
+
+/// One read from `stream` into the connection, with the task's context: between frames
+/// into the thread's buffer, of which the connection copies only what arrived (an exact,
+/// usually small allocation); inside a frame or under bulk traffic straight into the
+/// connection's buffer, which makes room for the rest of the frame once its header has
+/// arrived. `Ready(Ok(0))` is the end of the stream.
+fn poll_read_into<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    cx: &mut Context<'_>,
+    conn: &mut Connection,
+    bulk: bool,
+    room: usize,
+) -> Poll<std::io::Result<usize>> {
+    if !bulk {
+        return SCRATCH.with_borrow_mut(|buf| {
+            let mut read_buf = ReadBuf::new(buf);
+            match Pin::new(stream).poll_read(cx, &mut read_buf) {
+                Poll::Ready(Ok(())) => {
+                    conn.receive(read_buf.filled());
+                    Poll::Ready(Ok(read_buf.filled().len()))
+                }
+                Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+                Poll::Pending => Poll::Pending,
             }
-            match stream.poll_read_ready(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Err(_)) => return Poll::Ready(()),
-                Poll::Ready(Ok(())) => match stream.try_read(&mut [0; 512]) {
-                    Ok(0) => return Poll::Ready(()),
-                    Err(e) if e.kind() != ErrorKind::WouldBlock => return Poll::Ready(()),
-                    _ => {}
-                },
-            }
-        })
-        .await;
+        });
+    }
+    // `read_buf` fills the vector's spare capacity without initialising it first; one poll
+    // of it is one read, and dropping it when pending loses nothing.
+    conn.receive_into(room, |buf| {
+        let read = stream.read_buf(buf);
+        core::pin::pin!(read).poll(cx)
+    })
+}
+
+/// [`poll_read_into`] for a [`TcpStream`]: bulk reads use `try_read_buf` once the socket is
+/// ready, which (unlike `poll_read`) does not clear the readiness after a short read.
+fn poll_read_tcp(
+    stream: &mut TcpStream,
+    cx: &mut Context<'_>,
+    conn: &mut Connection,
+    bulk: bool,
+    room: usize,
+) -> Poll<std::io::Result<usize>> {
+    if !bulk {
+        return poll_read_into(stream, cx, conn, bulk, room);
+    }
+    loop {
+        if let Err(e) = core::task::ready!(stream.poll_read_ready(cx)) {
+            return Poll::Ready(Err(e));
+        }
+        // A `WouldBlock` clears the readiness, so the next poll registers the waker.
+        match conn.receive_into(room, |buf| stream.try_read_buf(buf)) {
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+            r => return Poll::Ready(r),
+        }
     }
 }

@@ -7,50 +7,14 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 
 use common::driver::{echo_server, Driven};
+use common::python::{python, script};
 use common::Ev;
 use rfc6455::handshake::ClientOptions;
 use rfc6455::{CloseCode, Config};
 use tokio::net::TcpListener;
-
-const WEBSOCKETS: &str = "websockets==17.4";
-
-/// The virtualenv's python, created once.
-fn python() -> &'static PathBuf {
-    static PY: OnceLock<PathBuf> = OnceLock::new();
-    PY.get_or_init(|| {
-        let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("py-websockets-17.4");
-        let py = venv.join("bin/python");
-        let ready = Command::new(&py)
-            .args(["-c", "import websockets"])
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ready {
-            let ok = Command::new("python3")
-                .args(["-m", "venv"])
-                .arg(&venv)
-                .status()
-                .unwrap()
-                .success();
-            assert!(ok, "python3 -m venv failed");
-            let ok = Command::new(venv.join("bin/pip"))
-                .args(["install", "-q", "--disable-pip-version-check", WEBSOCKETS])
-                .status()
-                .unwrap()
-                .success();
-            assert!(ok, "pip install {WEBSOCKETS} failed");
-        }
-        py
-    })
-}
-
-fn script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers/ws_peer.py")
-}
 
 #[tokio::test]
 async fn python_websockets_client_against_ours_server() {

@@ -122,6 +122,25 @@ fn heap_use_of_a_connection() {
     assert!(server.next_event().unwrap().is_none());
     assert_eq!(live(), base);
 
+    // A read into the connection's buffer that brings nothing (a stream with nothing to give)
+    // leaves no room behind: a connection waiting for input holds no receive buffer. (A
+    // driver that polls with `receive_into` used to keep 256 KiB per waiting connection.)
+    let base = live();
+    let n = server.receive_into(256 << 10, |buf| {
+        assert!(buf.capacity() >= 256 << 10, "room was made for the read");
+        0
+    });
+    assert_eq!(n, 0);
+    assert_eq!(live(), base, "no room is kept after an empty read");
+    // Room made while part of a frame is buffered stays, for the rest of that frame.
+    server.receive(&frame[..100]);
+    server.receive_into(4096, |_| ());
+    assert!(live() > base);
+    server.receive(&frame[100..]);
+    assert_eq!(drain_binary(&mut server, 4000), 1);
+    assert!(server.next_event().unwrap().is_none());
+    assert_eq!(live(), base);
+
     // retain_buffer keeps buffers for the next batch instead.
     let mut config = Config::default();
     config.retain_buffer = 64 * 1024;

@@ -371,7 +371,7 @@ async fn tokio_driver_close_after_idle_is_clean_on_both_ends() {
         let opened = tokio::time::Instant::now();
         let mut seen = vec![];
         while !conn.should_close_transport() {
-            let waited = tokio::time::timeout(Duration::from_millis(50), io.wait(&conn)).await;
+            let waited = tokio::time::timeout(Duration::from_millis(50), io.wait(&mut conn)).await;
             if let Ok(happened) = waited {
                 io.apply(happened.unwrap(), &mut conn).unwrap();
             }
@@ -399,7 +399,7 @@ async fn tokio_driver_close_after_idle_is_clean_on_both_ends() {
     let mut io = TokioDriver::new(stream).unwrap();
     let mut seen = vec![];
     while !conn.should_close_transport() {
-        let happened = io.wait(&conn).await.unwrap();
+        let happened = io.wait(&mut conn).await.unwrap();
         io.apply(happened, &mut conn).unwrap();
         while let Some((ev, _)) = conn.next_event().unwrap() {
             seen.push(own(&ev));

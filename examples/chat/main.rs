@@ -6,6 +6,7 @@
 //! cargo run --release --example chat                  # http://127.0.0.1:8080
 //! cargo run --release --example chat -- 127.0.0.1:9000
 //! CHAT_ORIGINS=http://example.test cargo run --example chat   # extra allowed origins
+//! cargo run --release --example chat -- 127.0.0.1:8443 --tls cert.pem key.pem  # https + wss
 //! ```
 
 use std::cell::{Cell, RefCell};
@@ -13,12 +14,15 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::time::Duration;
 
+#[path = "../common/tls.rs"]
+mod tls;
+
 use rfc6455::driver::{Io, TokioDriver};
 use rfc6455::handshake::{AcceptOptions, Request};
 use rfc6455::{CloseCode, Config, Connection, Event, HandshakeError, Status};
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 use tokio::sync::{mpsc, Notify};
 
 const PAGE: &str = include_str!("index.html");
@@ -68,14 +72,15 @@ impl Room {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::io::Result<()> {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:8080".into());
-    let listener = TcpListener::bind(&addr).await?;
+    let args = tls::ServerArgs::parse("127.0.0.1:8080")
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    let acceptor = args.acceptor(&[b"http/1.1"])?;
+    let listener = TcpListener::bind(&args.addr).await?;
     let local = listener.local_addr()?;
+    let scheme = if acceptor.is_some() { "https" } else { "http" };
     let mut origins = vec![
-        format!("http://{local}"),
-        format!("http://localhost:{}", local.port()),
+        format!("{scheme}://{local}"),
+        format!("{scheme}://localhost:{}", local.port()),
     ];
     origins.extend(
         std::env::var("CHAT_ORIGINS")
@@ -85,15 +90,28 @@ async fn main() -> std::io::Result<()> {
             .map(String::from),
     );
     let origins: Rc<[String]> = origins.into();
-    eprintln!("chat on http://{local} (allowed origins: {origins:?})");
+    eprintln!("chat on {scheme}://{local} (allowed origins: {origins:?})");
     let room = Rc::new(RefCell::new(Room::default()));
     tokio::task::LocalSet::new()
         .run_until(async move {
             loop {
                 let (stream, peer) = listener.accept().await?;
-                let (room, origins) = (room.clone(), origins.clone());
+                stream.set_nodelay(true)?;
+                let (room, origins, acceptor) = (room.clone(), origins.clone(), acceptor.clone());
                 tokio::task::spawn_local(async move {
-                    if let Err(e) = serve(stream, room, origins).await {
+                    let served = match acceptor {
+                        None => serve(stream, room, origins).await,
+                        // A client that never finishes the TLS handshake is dropped after 10 s.
+                        Some(acceptor) => {
+                            let tls = acceptor.accept(stream);
+                            match tokio::time::timeout(Duration::from_secs(10), tls).await {
+                                Ok(Ok(tls)) => serve(tls, room, origins).await,
+                                Ok(Err(e)) => Err(e),
+                                Err(_) => Err(std::io::ErrorKind::TimedOut.into()),
+                            }
+                        }
+                    };
+                    if let Err(e) = served {
                         eprintln!("{peer}: {e}");
                     }
                 });
@@ -103,12 +121,11 @@ async fn main() -> std::io::Result<()> {
 }
 
 /// Reads the request head; serves the page, or hands the connection to the chat.
-async fn serve(
-    mut stream: TcpStream,
+async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
     room: Rc<RefCell<Room>>,
     origins: Rc<[String]>,
 ) -> std::io::Result<()> {
-    stream.set_nodelay(true)?;
     let mut head = Vec::new();
     let mut buf = [0u8; 4096];
     let config = chat_config();
@@ -138,6 +155,7 @@ async fn serve(
             body.len()
         );
         stream.write_all(resp.as_bytes()).await?;
+        stream.flush().await?;
         return stream.shutdown().await;
     }
     let mut conn = Connection::server(config);
@@ -153,8 +171,8 @@ fn chat_config() -> Config {
     config
 }
 
-async fn chat(
-    stream: TcpStream,
+async fn chat<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
     mut conn: Connection,
     room: Rc<RefCell<Room>>,
     origins: Rc<[String]>,
@@ -163,7 +181,7 @@ async fn chat(
     let (kicked, wake) = (Rc::new(Cell::new(false)), Rc::new(Notify::new()));
     let mut me: Option<u64> = None;
     let mut file_name = String::from("file");
-    let mut io = TokioDriver::new(stream)?;
+    let mut io = TokioDriver::with_stream(stream);
     loop {
         loop {
             let mut answer = None;
@@ -264,7 +282,7 @@ async fn chat(
         }
         let room_for_more = conn.buffered_amount() < io.high_water;
         tokio::select! {
-            happened = io.wait(&conn) => match happened? {
+            happened = io.wait(&mut conn) => match happened? {
                 Io::Idle => break,
                 happened => io.apply(happened, &mut conn)?,
             },

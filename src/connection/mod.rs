@@ -228,7 +228,10 @@ impl Connection {
     /// what `fill` returns.
     ///
     /// Bytes appended after the connection closed (or after end of file) are dropped, and no
-    /// room is made for them.
+    /// room is made for them. A read that appends nothing to an empty buffer (a stream that
+    /// had nothing to give) leaves no room behind: the buffer keeps at most
+    /// [`Config::retain_buffer`] bytes of capacity, as between messages, so a connection that
+    /// waits for input holds no receive buffer.
     ///
     /// ```
     /// # use rfc6455::{Config, Connection, Role};
@@ -246,7 +249,7 @@ impl Connection {
     ///
     /// If `fill` removes bytes from the buffer instead of appending.
     pub fn receive_into<R>(&mut self, room: usize, fill: impl FnOnce(&mut Vec<u8>) -> R) -> R {
-        self.rx.receive_into(room, fill)
+        self.rx.receive_into(room, self.config.retain_buffer, fill)
     }
 
     /// Tells the connection that the transport reached end of file (the peer closed it).

@@ -196,6 +196,7 @@ impl Receiver {
     pub(super) fn receive_into<R>(
         &mut self,
         room: usize,
+        retain: usize,
         fill: impl FnOnce(&mut Vec<u8>) -> R,
     ) -> R {
         // Room is made only for bytes that will be kept, and at most MAX_ROOM ahead.
@@ -215,6 +216,11 @@ impl Receiver {
             self.buf.truncate(before);
         } else if self.buf.len() > before {
             self.activity = true;
+        }
+        // Nothing arrived into an empty buffer: give the room back, so that a connection
+        // waiting for input (a driver that polls with the buffer ready) holds none.
+        if self.buf.is_empty() && self.buf.capacity() > retain {
+            self.buf = Vec::new();
         }
         r
     }

@@ -1,8 +1,9 @@
 //! A minimal tokio driver for tests: owns a socket and a connection, hands out owned events.
 
+use rfc6455::driver::{Io, TokioDriver};
 use rfc6455::handshake::{AcceptOptions, ClientOptions, WsUrl};
-use rfc6455::{Config, Connection};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use rfc6455::{CloseCode, Config, Connection, Event};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::{own, Ev};
@@ -81,5 +82,85 @@ pub async fn echo_server(stream: TcpStream, config: Config) -> Vec<Ev> {
         }
     }
     d.finish().await;
+    seen
+}
+
+/// The echo server loop of the crate's [`TokioDriver`] over any stream; returns the events
+/// it saw.
+pub async fn echo_driven<S: AsyncRead + AsyncWrite + Unpin>(stream: S) -> Vec<Ev> {
+    let mut conn = Connection::server(Config::default());
+    let mut io = TokioDriver::with_stream(stream);
+    let mut seen = vec![];
+    loop {
+        let mut accept = false;
+        while let Some((event, tx)) = conn.next_event().unwrap_or(None) {
+            seen.push(own(&event));
+            match event {
+                Event::Request(_) => accept = true,
+                Event::Text(t) => tx.send_text(t).unwrap(),
+                Event::Binary(b) => tx.send_binary(b).unwrap(),
+                _ => {}
+            }
+        }
+        if accept {
+            conn.accept(&AcceptOptions::new()).unwrap();
+        }
+        if conn.should_close_transport() {
+            break;
+        }
+        match io.wait(&mut conn).await.unwrap() {
+            Io::Idle => break,
+            happened => io.apply(happened, &mut conn).unwrap(),
+        }
+    }
+    io.close().await;
+    seen
+}
+
+/// A client on the [`TokioDriver`] over any stream: sends `messages` (text if UTF-8), waits for every echo, then closes with 1000.
+pub async fn client_driven<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
+    url: &str,
+    messages: &[Vec<u8>],
+) -> Vec<Ev> {
+    let url = WsUrl::parse(url).unwrap();
+    let mut conn = Connection::client(&url, ClientOptions::new(), Config::default()).unwrap();
+    let mut io = TokioDriver::with_stream(stream);
+    let mut seen = vec![];
+    let mut echoed = 0;
+    loop {
+        while let Some((event, _)) = conn.next_event().unwrap_or(None) {
+            let ev = own(&event);
+            match ev {
+                Ev::Open(_) => {
+                    for m in messages {
+                        match std::str::from_utf8(m) {
+                            Ok(t) => conn.send_text(t).unwrap(),
+                            Err(_) => conn.send_binary(m).unwrap(),
+                        }
+                    }
+                    if messages.is_empty() {
+                        conn.close(CloseCode(1000), "done").unwrap();
+                    }
+                }
+                Ev::Text(_) | Ev::Binary(_) => {
+                    echoed += 1;
+                    if echoed == messages.len() {
+                        conn.close(CloseCode(1000), "done").unwrap();
+                    }
+                }
+                _ => {}
+            }
+            seen.push(ev);
+        }
+        if conn.should_close_transport() {
+            break;
+        }
+        match io.wait(&mut conn).await.unwrap() {
+            Io::Idle => break,
+            happened => io.apply(happened, &mut conn).unwrap(),
+        }
+    }
+    io.close().await;
     seen
 }

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod driver;
+pub mod python;
 
 use rfc6455::{Config, Connection, Error, Event, Role};
 
