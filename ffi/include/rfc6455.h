@@ -56,8 +56,8 @@
 
 /*
  An invalid argument: a null pointer with a non-zero length, a length above
- `SIZE_MAX / 2`, a string that is not UTF-8, an unknown role, an output acknowledgement
- past what is pending, a commit past the receive buffer.
+ `SIZE_MAX / 2`, a misaligned pointer, a string that is not UTF-8, an unknown role, an
+ output acknowledgement past what is pending, a commit past the receive buffer.
  */
 #define RFC6455_ERR_INVALID_ARG -2
 
@@ -525,8 +525,8 @@ int rfc6455_config_default(struct rfc6455_config *config);
  [`RFC6455_EVENT_REQUEST`] once the request is complete and valid. An invalid request fails
  with [`RFC6455_ERR_HANDSHAKE`] and queues the error response (400, 426, 431…).
 
- Returns the new connection, owned by the caller until [`rfc6455_free`]; null only if an
- internal error occurred (see `rfc6455_last_error(NULL)`).
+ Returns the new connection, owned by the caller until [`rfc6455_free`]; null only if
+ `config` is misaligned or an internal error occurred (see `rfc6455_last_error(NULL)`).
 
  # Safety
  A non-null `config` points to a readable `rfc6455_config`.
@@ -561,7 +561,7 @@ int rfc6455_client_new(const char *url,
  A connection whose opening handshake was done elsewhere: it starts
  [`RFC6455_STATE_OPEN`]. `role` is [`RFC6455_ROLE_CLIENT`] (masks drawn from the operating
  system's randomness) or [`RFC6455_ROLE_SERVER`]; `config` may be null. Returns null for
- an unknown role (see `rfc6455_last_error(NULL)`).
+ an unknown role or a misaligned `config` (see `rfc6455_last_error(NULL)`).
 
  # Safety
  A non-null `config` points to a readable `rfc6455_config`.

@@ -67,8 +67,8 @@ pub const RFC6455_OK: c_int = 0;
 /// A required pointer (the connection, an output pointer) is null.
 pub const RFC6455_ERR_NULL: c_int = -1;
 /// An invalid argument: a null pointer with a non-zero length, a length above
-/// `SIZE_MAX / 2`, a string that is not UTF-8, an unknown role, an output acknowledgement
-/// past what is pending, a commit past the receive buffer.
+/// `SIZE_MAX / 2`, a misaligned pointer, a string that is not UTF-8, an unknown role, an
+/// output acknowledgement past what is pending, a commit past the receive buffer.
 pub const RFC6455_ERR_INVALID_ARG: c_int = -2;
 /// The peer violated RFC 6455 (from [`rfc6455_next_event`]): the connection failed, the
 /// Close frame with the code RFC 6455 prescribes is queued (read it with
@@ -639,7 +639,19 @@ fn need<T>(p: *const T, what: &str) -> Result<(), Fail> {
     if p.is_null() {
         Err(fail(RFC6455_ERR_NULL, format_args!("{what} is null")))
     } else {
+        aligned(p, what)
+    }
+}
+
+/// A misaligned pointer to a struct or integer is an argument error, not a misaligned read.
+fn aligned<T>(p: *const T, what: &str) -> Result<(), Fail> {
+    if (p as usize) % align_of::<T>() == 0 {
         Ok(())
+    } else {
+        Err(fail(
+            RFC6455_ERR_INVALID_ARG,
+            format_args!("{what}: misaligned pointer"),
+        ))
     }
 }
 
@@ -718,14 +730,15 @@ fn to_config(c: &rfc6455_config) -> Config {
 ///
 /// # Safety
 /// A non-null `config` points to a readable `rfc6455_config`.
-unsafe fn config_arg(config: *const rfc6455_config) -> Config {
+unsafe fn config_arg(config: *const rfc6455_config) -> Result<Config, Fail> {
     if config.is_null() {
-        Config::default()
-    } else {
-        // SAFETY: the function's contract. Every bit pattern of the struct's fields (integers
-        // only) is a valid value, so reading it is sound whatever C put there.
-        to_config(unsafe { &*config })
+        return Ok(Config::default());
     }
+    aligned(config, "config")?;
+    // SAFETY: non-null and aligned (checked), readable by the function's contract. Every bit
+    // pattern of the struct's fields (integers only) is a valid value, so reading it is sound
+    // whatever C put there.
+    Ok(to_config(unsafe { &*config }))
 }
 
 fn send_fail(e: SendError) -> Fail {
@@ -844,8 +857,8 @@ pub unsafe extern "C" fn rfc6455_config_default(config: *mut rfc6455_config) -> 
 /// [`RFC6455_EVENT_REQUEST`] once the request is complete and valid. An invalid request fails
 /// with [`RFC6455_ERR_HANDSHAKE`] and queues the error response (400, 426, 431…).
 ///
-/// Returns the new connection, owned by the caller until [`rfc6455_free`]; null only if an
-/// internal error occurred (see `rfc6455_last_error(NULL)`).
+/// Returns the new connection, owned by the caller until [`rfc6455_free`]; null only if
+/// `config` is misaligned or an internal error occurred (see `rfc6455_last_error(NULL)`).
 ///
 /// # Safety
 /// A non-null `config` points to a readable `rfc6455_config`.
@@ -855,7 +868,7 @@ pub unsafe extern "C" fn rfc6455_server_new(config: *const rfc6455_config) -> *m
         std::ptr::null_mut(),
         || {
             // SAFETY: forwarded contract.
-            let config = unsafe { config_arg(config) };
+            let config = unsafe { config_arg(config) }?;
             Ok(Box::into_raw(Box::new(rfc6455_conn::new(
                 Connection::server(config),
             ))))
@@ -901,6 +914,7 @@ pub unsafe extern "C" fn rfc6455_client_new(
             if !options.is_null() {
                 // SAFETY: non-null and readable by the contract; the struct holds only
                 // integers and pointers, valid for any bit pattern.
+                aligned(options, "options")?;
                 let o = unsafe { &*options };
                 // SAFETY: forwarded contract, for each array and string.
                 unsafe {
@@ -911,7 +925,7 @@ pub unsafe extern "C" fn rfc6455_client_new(
                 }
             }
             // SAFETY: forwarded contract.
-            let config = unsafe { config_arg(config) };
+            let config = unsafe { config_arg(config) }?;
             let conn = Connection::client(&url, opts, config).map_err(handshake_fail)?;
             let handle = Box::into_raw(Box::new(rfc6455_conn::new(conn)));
             // SAFETY: as above.
@@ -925,7 +939,7 @@ pub unsafe extern "C" fn rfc6455_client_new(
 /// A connection whose opening handshake was done elsewhere: it starts
 /// [`RFC6455_STATE_OPEN`]. `role` is [`RFC6455_ROLE_CLIENT`] (masks drawn from the operating
 /// system's randomness) or [`RFC6455_ROLE_SERVER`]; `config` may be null. Returns null for
-/// an unknown role (see `rfc6455_last_error(NULL)`).
+/// an unknown role or a misaligned `config` (see `rfc6455_last_error(NULL)`).
 ///
 /// # Safety
 /// A non-null `config` points to a readable `rfc6455_config`.
@@ -948,7 +962,7 @@ pub unsafe extern "C" fn rfc6455_open_new(
                 }
             };
             // SAFETY: forwarded contract.
-            let config = unsafe { config_arg(config) };
+            let config = unsafe { config_arg(config) }?;
             Ok(Box::into_raw(Box::new(rfc6455_conn::new(
                 Connection::open(role, config),
             ))))
@@ -1328,6 +1342,7 @@ pub unsafe extern "C" fn rfc6455_accept(
         with_conn(conn, |h| {
             let mut opts = AcceptOptions::new();
             if !options.is_null() {
+                aligned(options, "options")?;
                 let o = &*options;
                 opts.protocol = opt_string(o.protocol, "protocol")?.map(str::to_owned);
                 opts.extensions = opt_string(o.extensions, "extensions")?.map(str::to_owned);

@@ -223,3 +223,46 @@ fn a_connection_handle_may_move_between_threads() {
     const fn assert_send<T: Send>() {}
     assert_send::<rfc6455_conn>();
 }
+
+#[test]
+fn misaligned_pointers_are_argument_errors() {
+    let mut words = [0u64; 64];
+    let base = words.as_mut_ptr().cast::<u8>();
+    // SAFETY: one byte into a live local array: in bounds, deliberately misaligned.
+    let odd = unsafe { base.add(1) };
+    // SAFETY: the pointer is never read (the alignment check comes first).
+    assert!(unsafe { rfc6455_server_new(odd.cast()) }.is_null());
+    assert!(last_error(null()).contains("misaligned"));
+    // SAFETY: as above.
+    assert!(unsafe { rfc6455_open_new(RFC6455_ROLE_SERVER, odd.cast()) }.is_null());
+    // SAFETY: as above.
+    assert_eq!(
+        unsafe { rfc6455_config_default(odd.cast()) },
+        RFC6455_ERR_INVALID_ARG
+    );
+    // SAFETY: null config means the defaults.
+    let conn = unsafe { rfc6455_open_new(RFC6455_ROLE_SERVER, null()) };
+    // SAFETY: live connection; the misaligned pointers are checked before any access.
+    unsafe {
+        assert_eq!(
+            rfc6455_next_event(conn, odd.cast()),
+            RFC6455_ERR_INVALID_ARG
+        );
+        assert_eq!(
+            rfc6455_poll_timeout(conn, odd.cast()),
+            RFC6455_ERR_INVALID_ARG
+        );
+        assert_eq!(
+            rfc6455_buffered_amount(conn, odd.cast()),
+            RFC6455_ERR_INVALID_ARG
+        );
+        assert_eq!(rfc6455_accept(conn, odd.cast()), RFC6455_ERR_INVALID_ARG);
+        let headers: *const rfc6455_header = odd.cast();
+        assert_eq!(
+            rfc6455_reject(conn, 403, headers, 1, null(), 0),
+            RFC6455_ERR_INVALID_ARG
+        );
+        assert!(last_error(conn).contains("misaligned"));
+        rfc6455_free(conn);
+    }
+}
