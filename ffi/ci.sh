@@ -40,6 +40,7 @@ if ! "$VENV/bin/python" -c "import websockets" 2>/dev/null; then
     "$VENV/bin/pip" install -q --disable-pip-version-check "websockets==17.4"
 fi
 export RFC6455_LIB="$TARGET/release/librfc6455_ffi.so"
+export PYTHONDONTWRITEBYTECODE=1  # no __pycache__ in bindings/python
 
 step "Python: websockets client against the ctypes asyncio echo server"
 "$VENV/bin/python" bindings/python/test_echo.py
