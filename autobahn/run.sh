@@ -5,6 +5,11 @@
 #   autobahn/run.sh            # both roles
 #   autobahn/run.sh server     # only the server role (wstest -m fuzzingclient)
 #   autobahn/run.sh client     # only the client role (wstest -m fuzzingserver)
+#   autobahn/run.sh c          # the C example examples/c/echo_server.c (over the C ABI) as the
+#                              # server, on 127.0.0.1:9012; compared with the server role's
+#                              # expected results. Build it first: bash ffi/build-c-examples.sh
+#                              # (run.sh does unless SKIP_BUILD=1); C_ECHO_SERVER=path picks
+#                              # another build, e.g. target/c/asan/echo_server.
 #   autobahn/run.sh --update   # both roles, then rewrite expected-results.json
 #
 # Set SKIP_BUILD=1 to reuse release binaries already built in target/release/examples.
@@ -17,7 +22,7 @@ roles=()
 update=""
 for a in "$@"; do
     case "$a" in
-        server|client) roles+=("$a") ;;
+        server|client|c) roles+=("$a") ;;
         --update) update="--update" ;;
         *) echo "unknown argument: $a" >&2; exit 2 ;;
     esac
@@ -26,8 +31,19 @@ done
 
 WSTEST=$("$HERE/install.sh")
 if [ -z "${SKIP_BUILD:-}" ]; then
-    (cd "$ROOT" && cargo build --release --example echo_server --example autobahn_client)
+    for role in "${roles[@]}"; do
+        if [ "$role" = c ]; then
+            bash "$ROOT/ffi/build-c-examples.sh"
+        fi
+    done
+    for role in "${roles[@]}"; do
+        if [ "$role" != c ]; then
+            (cd "$ROOT" && cargo build --release --example echo_server --example autobahn_client)
+            break
+        fi
+    done
 fi
+C_ECHO_SERVER="${C_ECHO_SERVER:-$ROOT/target/c/echo_server}"
 BIN="$ROOT/target/release/examples"
 TIMEOUT="${AUTOBAHN_TIMEOUT:-1500}"
 
@@ -54,7 +70,15 @@ port_free() {
 run_role() {
     local role="$1"
     rm -rf "reports/$role"
-    if [ "$role" = server ]; then
+    if [ "$role" = c ]; then
+        "$C_ECHO_SERVER" 127.0.0.1:9012 2> reports-c-testee.log &
+        local testee=$!
+        wait_port 9012
+        echo "== C example as the server: wstest -m fuzzingclient" >&2
+        timeout "$TIMEOUT" "$WSTEST" -m fuzzingclient -s fuzzingclient-c.json > reports-c-wstest.log 2>&1 || true
+        kill "$testee" 2>/dev/null || true
+        wait "$testee" 2>/dev/null || true
+    elif [ "$role" = server ]; then
         "$BIN/echo_server" 127.0.0.1:9010 2> reports-server-testee.log &
         local testee=$!
         wait_port 9010
@@ -73,14 +97,25 @@ run_role() {
 
 # wstest is single-threaded Python: the two roles run side by side, one per core.
 args=()
+c_role=""
 for role in "${roles[@]}"; do
     [ "$role" = server ] && port_free 9010
     [ "$role" = client ] && port_free 9011
+    [ "$role" = c ] && port_free 9012
     run_role "$role" &
     pids+=($!)
-    args+=("$role=reports/$role")
+    if [ "$role" = c ]; then c_role=1; else args+=("$role=reports/$role"); fi
 done
 for p in "${pids[@]}"; do wait "$p" || true; done
 pids=()
 cleanup
-python3 "$HERE/summary.py" $update "${args[@]}"
+status=0
+if [ ${#args[@]} -gt 0 ]; then
+    python3 "$HERE/summary.py" $update "${args[@]}" || status=1
+fi
+if [ -n "$c_role" ]; then
+    # The C testee is held to the server role's expected results (never rewritten by --update).
+    echo "== C example (examples/c/echo_server.c), against the server role's expected results" >&2
+    python3 "$HERE/summary.py" server=reports/c || status=1
+fi
+exit "$status"
