@@ -2,12 +2,18 @@
 # Runs the Autobahn|Testsuite against this crate in both roles and compares the results with
 # autobahn/expected-results.json. Exits non-zero on any failure or regression.
 #
-#   autobahn/run.sh            # all roles: server, client, hyper
+#   autobahn/run.sh            # both roles
 #   autobahn/run.sh server     # only the server role (wstest -m fuzzingclient)
 #   autobahn/run.sh client     # only the client role (wstest -m fuzzingserver)
-#   autobahn/run.sh hyper      # the server role again, against the hyper_server example over
-#                              # HTTP/1.1 (compared with the server role's expected results)
-#   autobahn/run.sh --update   # all roles, then rewrite expected-results.json (server, client)
+#   autobahn/run.sh c          # the C example examples/c/echo_server.c (over the C ABI) as the
+#                              # server, on 127.0.0.1:9012; compared with the server role's
+#                              # expected results. Build it first: bash ffi/build-c-examples.sh
+#                              # (run.sh does unless SKIP_BUILD=1); C_ECHO_SERVER=path picks
+#                              # another build, e.g. target/c/asan/echo_server.
+#   autobahn/run.sh hyper      # the examples/hyper_server/ example (hyper 1, HTTP/1.1 upgrade to
+#                              # /ws) as the server, on 127.0.0.1:9013; compared with the server
+#                              # role's expected results.
+#   autobahn/run.sh --update   # both roles, then rewrite expected-results.json
 #
 # Set SKIP_BUILD=1 to reuse release binaries already built in target/release/examples.
 set -euo pipefail
@@ -19,17 +25,28 @@ roles=()
 update=""
 for a in "$@"; do
     case "$a" in
-        server|client|hyper) roles+=("$a") ;;
+        server|client|c|hyper) roles+=("$a") ;;
         --update) update="--update" ;;
         *) echo "unknown argument: $a" >&2; exit 2 ;;
     esac
 done
-[ ${#roles[@]} -gt 0 ] || roles=(server client hyper)
+[ ${#roles[@]} -gt 0 ] || roles=(server client)
 
 WSTEST=$("$HERE/install.sh")
 if [ -z "${SKIP_BUILD:-}" ]; then
-    (cd "$ROOT" && cargo build --release --example echo_server --example autobahn_client --example hyper_server)
+    for role in "${roles[@]}"; do
+        if [ "$role" = c ]; then
+            bash "$ROOT/ffi/build-c-examples.sh"
+        fi
+    done
+    for role in "${roles[@]}"; do
+        if [ "$role" != c ]; then
+            (cd "$ROOT" && cargo build --release --example echo_server --example autobahn_client --example hyper_server)
+            break
+        fi
+    done
 fi
+C_ECHO_SERVER="${C_ECHO_SERVER:-$ROOT/target/c/echo_server}"
 BIN="$ROOT/target/release/examples"
 TIMEOUT="${AUTOBAHN_TIMEOUT:-1500}"
 
@@ -56,19 +73,28 @@ port_free() {
 run_role() {
     local role="$1"
     rm -rf "reports/$role"
-    if [ "$role" = server ]; then
+    if [ "$role" = c ]; then
+        "$C_ECHO_SERVER" 127.0.0.1:9012 2> reports-c-testee.log &
+        local testee=$!
+        wait_port 9012
+        echo "== C example as the server: wstest -m fuzzingclient" >&2
+        timeout "$TIMEOUT" "$WSTEST" -m fuzzingclient -s fuzzingclient-c.json > reports-c-wstest.log 2>&1 || true
+        kill "$testee" 2>/dev/null || true
+        wait "$testee" 2>/dev/null || true
+    elif [ "$role" = hyper ]; then
+        "$BIN/hyper_server" 127.0.0.1:9013 2> reports-hyper-testee.log &
+        local testee=$!
+        wait_port 9013
+        echo "== hyper_server example as the server: wstest -m fuzzingclient" >&2
+        timeout "$TIMEOUT" "$WSTEST" -m fuzzingclient -s fuzzingclient-hyper.json > reports-hyper-wstest.log 2>&1 || true
+        kill "$testee" 2>/dev/null || true
+        wait "$testee" 2>/dev/null || true
+    elif [ "$role" = server ]; then
         "$BIN/echo_server" 127.0.0.1:9010 2> reports-server-testee.log &
         local testee=$!
         wait_port 9010
         echo "== server role: wstest -m fuzzingclient" >&2
         timeout "$TIMEOUT" "$WSTEST" -m fuzzingclient -s fuzzingclient.json > reports-server-wstest.log 2>&1 || true
-        kill "$testee" 2>/dev/null || true
-    elif [ "$role" = hyper ]; then
-        "$BIN/hyper_server" 127.0.0.1:9013 2> reports-hyper-testee.log &
-        local testee=$!
-        wait_port 9013
-        echo "== server role over hyper: wstest -m fuzzingclient" >&2
-        timeout "$TIMEOUT" "$WSTEST" -m fuzzingclient -s fuzzingclient-hyper.json > reports-hyper-wstest.log 2>&1 || true
         kill "$testee" 2>/dev/null || true
     else
         "$WSTEST" -m fuzzingserver -s fuzzingserver.json -u 0 > reports-client-wstest.log 2>&1 &
@@ -82,15 +108,36 @@ run_role() {
 
 # wstest is single-threaded Python: the two roles run side by side, one per core.
 args=()
+c_role=""
+hyper_role=""
 for role in "${roles[@]}"; do
     [ "$role" = server ] && port_free 9010
     [ "$role" = client ] && port_free 9011
+    [ "$role" = c ] && port_free 9012
     [ "$role" = hyper ] && port_free 9013
     run_role "$role" &
     pids+=($!)
-    args+=("$role=reports/$role")
+    case "$role" in
+        c) c_role=1 ;;
+        hyper) hyper_role=1 ;;
+        *) args+=("$role=reports/$role") ;;
+    esac
 done
 for p in "${pids[@]}"; do wait "$p" || true; done
 pids=()
 cleanup
-python3 "$HERE/summary.py" $update "${args[@]}"
+status=0
+if [ ${#args[@]} -gt 0 ]; then
+    python3 "$HERE/summary.py" $update "${args[@]}" || status=1
+fi
+if [ -n "$c_role" ]; then
+    # The C testee is held to the server role's expected results (never rewritten by --update).
+    echo "== C example (examples/c/echo_server.c), against the server role's expected results" >&2
+    python3 "$HERE/summary.py" server=reports/c || status=1
+fi
+if [ -n "$hyper_role" ]; then
+    # hyper_server is held to the server role's expected results (never rewritten by --update).
+    echo "== hyper_server example, against the server role's expected results" >&2
+    python3 "$HERE/summary.py" server=reports/hyper || status=1
+fi
+exit "$status"

@@ -15,8 +15,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 EXPECTED = os.path.join(HERE, "expected-results.json")
 BAD = {"FAILED", "NON-STRICT", "UNIMPLEMENTED"}
 GOOD_CLOSE = {"OK", "INFORMATIONAL"}
-# Roles held to another role's expected results: `hyper` is the server role behind hyper.
-SAME_AS = {"hyper": "server"}
 
 
 def case_key(case):
@@ -65,7 +63,7 @@ def main(argv):
                 print("  %s %s: behavior %s, close %s" % (role, case, behavior, close))
             if behavior in BAD or close not in GOOD_CLOSE:
                 problems.append("%s %s: behavior %s, close %s" % (role, case, behavior, close))
-        want = expected.get(SAME_AS.get(role, role), {})
+        want = expected.get(role, {})
         if not update:
             if len(cases) < len(want):
                 problems.append("%s: %d cases ran, %d expected" % (role, len(cases), len(want)))
@@ -80,7 +78,7 @@ def main(argv):
 
     if update and not problems:
         with open(EXPECTED, "w") as f:
-            json.dump({r: c for r, c in results.items() if r not in SAME_AS}, f, indent=1, sort_keys=True)
+            json.dump(results, f, indent=1, sort_keys=True)
             f.write("\n")
         print("\nwrote %s" % EXPECTED)
     if problems:

@@ -33,7 +33,10 @@
 //!   client [`Connection`].
 //!
 //! Over HTTP/2 the stream carries RFC 6455 frames unchanged, masking included
-//! (RFC 8441 §5); the [`Connection`] is the same as over HTTP/1.1.
+//! (RFC 8441 §5); the [`Connection`] is the same as over HTTP/1.1. Extended CONNECT needs
+//! the server's HTTP/2 stack to send `SETTINGS_ENABLE_CONNECT_PROTOCOL = 1` (RFC 8441 §3;
+//! hyper: `http2().enable_connect_protocol()`), and a client to wait for that setting before
+//! it sends one; both are the HTTP stack's part, not this module's.
 //!
 //! # Statuses for refused requests
 //!

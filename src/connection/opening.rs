@@ -292,7 +292,7 @@ pub(crate) fn with_deflate_offer(options: ClientOptions, config: &Config) -> Cli
 /// the permessage-deflate parameters it agrees to. Without `options.extensions`,
 /// permessage-deflate is negotiated as [`Config::deflate`] allows; an answer written by hand
 /// is checked as [`hand_deflate`] does. The same for a byte-level and an `http` server.
-#[cfg(feature = "deflate")]
+#[cfg(all(feature = "deflate", feature = "http"))]
 pub(crate) fn extension_answer(
     options: &AcceptOptions,
     offers: &[crate::extensions::ExtensionOffer<'_>],
