@@ -2,10 +2,10 @@
 //! tungstenite-based extractor), over HTTP/1.1 and HTTP/2 (h2c, extended CONNECT).
 //!
 //! ```text
-//! cargo run --example axum_server                    # http://127.0.0.1:9005, WebSocket at /ws
+//! cargo run --example axum_server                    # http://127.0.0.1:9006, WebSocket at /ws
 //! cargo run --example axum_server -- 127.0.0.1:9100
-//! cargo run --example h2_client -- ws://127.0.0.1:9005/ws hello   # over HTTP/2
-//! cargo run --example client -- ws://127.0.0.1:9005/ws hello      # over HTTP/1.1
+//! cargo run --example h2_client -- ws://127.0.0.1:9006/ws hello   # over HTTP/2
+//! cargo run --example client -- ws://127.0.0.1:9006/ws hello      # over HTTP/1.1
 //! ```
 //!
 //! The extractor is `ws.rs` beside this file: copy it into an axum app. `axum::serve` serves
@@ -74,7 +74,7 @@ async fn echo(mut conn: Connection, mut io: ws::Driver) -> std::io::Result<()> {
 async fn main() -> std::io::Result<()> {
     let addr = std::env::args()
         .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:9005".into());
+        .unwrap_or_else(|| "127.0.0.1:9006".into());
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     eprintln!("axum server on http://{}", listener.local_addr()?);
     axum::serve(listener, app()).await
