@@ -119,10 +119,11 @@ pub enum HandshakeError {
     /// A `Sec-WebSocket-Extensions` header could not be parsed.
     #[error("malformed Sec-WebSocket-Extensions header")]
     MalformedExtensions,
-    /// The server answered with a final status other than 101 (a redirect, an authentication
-    /// challenge, a refusal): its status, reason and headers are kept for the caller, e.g.
-    /// to follow [`UnexpectedResponse::location`].
-    #[error("server answered with status {} {} instead of 101", .0.status(), .0.reason())]
+    /// The server answered with a final status other than the one that accepts a WebSocket
+    /// (101 over HTTP/1.1, 2xx over HTTP/2): a redirect, an authentication challenge, a
+    /// refusal. Its status, reason and headers are kept for the caller, e.g. to follow
+    /// [`UnexpectedResponse::location`].
+    #[error("server refused the WebSocket: status {} {}", .0.status(), .0.reason())]
     UnexpectedStatus(alloc::boxed::Box<UnexpectedResponse>),
     /// The server's `Sec-WebSocket-Accept` is missing or wrong.
     #[error("missing or wrong Sec-WebSocket-Accept")]
