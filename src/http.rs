@@ -204,8 +204,9 @@ fn borrow_headers<'a>(
 /// `Transfer-Encoding` make the request malformed (RFC 9113 §8.2.2). A request with a body
 /// (`Content-Length` above 0) fails with [`HandshakeError::RequestBody`]. The request's
 /// [`target`](Request::target) is the URI's path and query, and its
-/// [`head_len`](Request::head_len) is 0. HTTP/1.0 and HTTP/3 fail with
-/// [`HandshakeError::HttpVersion`].
+/// [`head_len`](Request::head_len) is 0. HTTP/3 fails with [`HandshakeError::HttpVersion`];
+/// so does HTTP/1.0 once its method is right (a `POST` gets
+/// [`HandshakeError::MethodNotGet`] first, as from the byte parser).
 ///
 /// Answer an error with [`error_response`].
 pub fn parse_request<'a>(
@@ -213,6 +214,11 @@ pub fn parse_request<'a>(
     protocol: Option<&str>,
     config: &Config,
 ) -> Result<Request<'a>, HandshakeError> {
+    // HTTP/3 (RFC 9220) has the extended CONNECT of HTTP/2, but not here: say so before a
+    // method check that would answer as HTTP/1.1 does (405, Allow: GET).
+    if parts.version == Version::HTTP_3 {
+        return Err(HandshakeError::HttpVersion);
+    }
     let version = version_of(parts.version);
     check_method(
         version.unwrap_or(HttpVersion::Http11),

@@ -75,6 +75,14 @@ async fn main() -> std::io::Result<()> {
     let addr = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:9006".into());
+    if addr.starts_with('-') {
+        eprintln!("usage: axum_server [ADDR (default 127.0.0.1:9006)]");
+        std::process::exit(if addr == "--help" || addr == "-h" {
+            0
+        } else {
+            2
+        });
+    }
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     eprintln!("axum server on http://{}", listener.local_addr()?);
     axum::serve(listener, app()).await

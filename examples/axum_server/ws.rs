@@ -14,7 +14,11 @@
 //!
 //! The handshake is the crate's own (`rfc6455::http`, on axum's `http` types): a request that
 //! is not a WebSocket upgrade is refused with the status the RFCs give (400, 426, …) before
-//! the handler runs; the handler's answer is 101 on HTTP/1.1 and 200 on HTTP/2. Once axum
+//! the handler runs; the handler's answer is 101 on HTTP/1.1 and 200 on HTTP/2. The limits
+//! on the request head (`Config::max_headers`, `max_handshake_size`) are the handler's:
+//! those of [`WebSocketUpgrade::config`], checked when it accepts — or, to refuse before the
+//! handler runs, those of a `Config` the app puts in the request's extensions
+//! (`.layer(axum::Extension(config))`). Once axum
 //! has sent it, hyper hands the stream over and the callback runs in a task of its own with
 //! an open [`Connection`] and a [`TokioDriver`] over the upgraded stream.
 #![allow(dead_code)]
@@ -79,9 +83,17 @@ impl<S: Send + Sync> FromRequestParts<S> for WebSocketUpgrade {
     type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Rejection> {
-        // Refused here, before the handler runs, with the status the RFCs give.
-        parse_request(parts, &Config::default())
-            .map_err(|e| Rejection::Handshake(e, parts.version))?;
+        // Refused here, before the handler runs, with the status the RFCs give. The head's
+        // limits are the app's `Config` extension's, if it set one; else they wait for the
+        // handler's `config` (checked in `on_upgrade`), so none is lifted here.
+        let config = parts.extensions.get::<Config>().cloned();
+        let check = config.clone().unwrap_or_else(|| {
+            let mut lifted = Config::default();
+            lifted.max_headers = usize::MAX;
+            lifted.max_handshake_size = usize::MAX;
+            lifted
+        });
+        parse_request(parts, &check).map_err(|e| Rejection::Handshake(e, parts.version))?;
         let on_upgrade = parts
             .extensions
             .remove::<OnUpgrade>()
@@ -93,7 +105,7 @@ impl<S: Send + Sync> FromRequestParts<S> for WebSocketUpgrade {
             headers: parts.headers.clone(),
             protocol: parts.extensions.get::<hyper::ext::Protocol>().cloned(),
             on_upgrade,
-            config: Config::default(),
+            config: config.unwrap_or_default(),
         })
     }
 }
@@ -116,7 +128,9 @@ impl WebSocketUpgrade {
         self.version == Version::HTTP_2
     }
 
-    /// The connection's limits and timeouts (default: `Config::default()`).
+    /// The connection's limits and timeouts, the request head's limits among them (checked
+    /// when [`on_upgrade`](Self::on_upgrade) accepts). Default: the `Config` in the request's
+    /// extensions, else `Config::default()`.
     pub fn config(mut self, config: Config) -> Self {
         self.config = config;
         self

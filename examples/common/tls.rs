@@ -113,8 +113,11 @@ impl ServerArgs {
     pub fn parse(default_addr: &str) -> Result<Self, String> {
         let mut args = std::env::args().skip(1);
         let (mut addr, mut tls) = (None, None);
+        let usage = format!("usage: [ADDR (default {default_addr})] [--tls CERT KEY]");
         while let Some(a) = args.next() {
-            if a == "--tls" {
+            if a == "--help" || a == "-h" {
+                return Err(usage);
+            } else if a == "--tls" {
                 match (args.next(), args.next()) {
                     (Some(cert), Some(key)) => tls = Some((cert, key)),
                     _ => return Err("--tls needs CERT and KEY (PEM files)".into()),

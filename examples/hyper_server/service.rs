@@ -95,8 +95,11 @@ impl App {
 
     fn handle(self: &Arc<Self>, req: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
         // A plain CONNECT (no `:protocol`) has no path: it goes to the WebSocket handshake
-        // too, which refuses it with the RFC's status.
-        if req.uri().path() == "/ws" || req.method() == Method::CONNECT {
+        // too, which refuses it with the RFC's status (501). An extended CONNECT is a
+        // WebSocket only at /ws: elsewhere it is 404, like a GET upgrade of another path.
+        let plain_connect = req.method() == Method::CONNECT
+            && req.extensions().get::<hyper::ext::Protocol>().is_none();
+        if req.uri().path() == "/ws" || plain_connect {
             return self.upgrade(req, peer);
         }
         match (req.method(), req.uri().path()) {

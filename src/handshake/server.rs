@@ -110,6 +110,12 @@ pub(crate) fn validate(head: Head<'_>) -> Result<Request<'_>, HandshakeError> {
                 origin = Some(h.value);
                 origins += 1;
             }
+            // RFC 9113 §8.2.2: TE may only say "trailers" in an HTTP/2 request.
+            2 if h2 && is("te") && !h.value.eq_ignore_ascii_case(b"trailers") => {
+                return Err(HandshakeError::Malformed(
+                    "TE other than trailers in an HTTP/2 request",
+                ));
+            }
             // RFC 9113 §8.2.2: connection-specific fields make an HTTP/2 request malformed.
             7 | 10 | 16 | 17 if h2 && is_connection_specific(h.name) => {
                 return Err(HandshakeError::Malformed(
