@@ -33,6 +33,16 @@ step "C unit test"
 export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=0"
 "$TARGET"/c/asan/test_ffi
 
+step "review programs: hostile arguments, deflate parameters, a call from a thread-exit destructor (ASan)"
+SKIP_CARGO=1 bash ffi/tests/c/review_build.sh
+for t in review_probe review_deflate_params review_tls_dtor; do
+    "$TARGET"/c/asan/$t
+done
+
+step "review attacks on the C example (plain build; CPU and RSS are measured) and the Python server"
+python3 ffi/tests/review/attack_c_server.py "$TARGET"/c/echo_server
+RFC6455_LIB="$TARGET/release/librfc6455_ffi.so" python3 ffi/tests/review/attack_python_server.py
+
 step "Python venv with websockets"
 VENV="$TARGET/tmp/py-websockets-17.4"
 if ! "$VENV/bin/python" -c "import websockets" 2>/dev/null; then

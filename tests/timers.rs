@@ -199,6 +199,69 @@ fn opening_handshake_times_out_and_the_request_can_no_longer_be_accepted() {
     assert!(s.should_close_transport());
 }
 
+/// Review 3 (found through the C ABI): blank lines before a head are skipped by the parser,
+/// so they are no head: a peer that sends only `\r\n\r\n` must not hold the opening
+/// handshake's timer off (it did: the timer was off for good). The same for a client answered
+/// with blank lines, or with an interim 1xx head and then nothing. Heads with bare `\n` line
+/// ends are whole heads (the parser accepts them).
+#[test]
+fn blank_lines_do_not_hold_the_opening_handshake_timer_off() {
+    for junk in [
+        &b"\r\n\r\n"[..],
+        b"\r\n\r\n\r\n\r\n",
+        b"\n\n\n",
+        b"\r\n\r\nGET / HTTP/1.1\r\n",
+    ] {
+        let mut s = Connection::server(Config::default());
+        s.handle_timeout(secs(0));
+        assert_eq!(feed(&mut s, junk), vec![], "{junk:?}");
+        assert!(
+            s.poll_timeout().is_some(),
+            "{junk:?}: the handshake timer runs"
+        );
+        s.handle_timeout(secs(60));
+        assert_eq!(s.state(), State::Closed, "{junk:?}: gave up");
+        assert_eq!(drain(&mut s), vec![Ev::Close(1006, String::new(), false)]);
+    }
+    // A whole head after blank lines, or with bare LF line ends, is an event waiting: the
+    // timer waits for next_event.
+    for head in [
+        &b"\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n"[..],
+        b"GET / HTTP/1.1\nHost: a\n\n",
+    ] {
+        let mut s = Connection::server(Config::default());
+        s.handle_timeout(secs(0));
+        s.receive(head);
+        assert_eq!(
+            s.poll_timeout(),
+            None,
+            "{head:?}: a head waits for next_event"
+        );
+        s.handle_timeout(secs(60));
+        assert_eq!(s.state(), State::Connecting);
+        assert!(!drain(&mut s).is_empty());
+    }
+    // A client answered with blank lines, or with `100 Continue` and nothing more.
+    for answer in [&b"\r\n\r\n"[..], b"HTTP/1.1 100 Continue\r\n\r\n"] {
+        let url = rfc6455::handshake::WsUrl::parse("ws://127.0.0.1/").unwrap();
+        let mut c = Connection::client(
+            &url,
+            rfc6455::handshake::ClientOptions::new(),
+            Config::default(),
+        )
+        .unwrap();
+        c.advance_output(usize::MAX);
+        c.handle_timeout(secs(0));
+        assert_eq!(feed(&mut c, answer), vec![], "{answer:?}");
+        assert!(
+            c.poll_timeout().is_some(),
+            "{answer:?}: the handshake timer runs"
+        );
+        c.handle_timeout(secs(60));
+        assert_eq!(c.state(), State::Closed, "{answer:?}: gave up");
+    }
+}
+
 // ------------------------------------------------------------------ defect 4: Duration::MAX
 
 #[test]

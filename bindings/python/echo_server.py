@@ -1,6 +1,6 @@
 """An asyncio WebSocket echo server over the rfc6455 C ABI (ctypes, standard library only).
 
-    python3 bindings/python/echo_server.py [HOST:PORT]      # default 127.0.0.1:9006
+    python3 bindings/python/echo_server.py [HOST:PORT]      # default 127.0.0.1:9007
 
 It accepts the first offered subprotocol, negotiates permessage-deflate when offered, echoes
 text as text and binary as binary, pings clients silent for 30 s, and closes gracefully.
@@ -11,6 +11,13 @@ import sys
 import time
 
 import rfc6455
+
+
+def until(deadline):
+    """Seconds from now to a deadline on the monotonic clock in ns (None: no deadline)."""
+    if deadline is None:
+        return None
+    return max(0.0, (deadline - time.monotonic_ns()) / 1e9)
 
 
 async def serve(reader, writer, config=None):
@@ -42,15 +49,17 @@ async def serve(reader, writer, config=None):
             if out:
                 writer.write(out)
                 conn.advance_output(len(out))
-                await writer.drain()
+                # A peer that does not read must not park us here past the next timer
+                # (keep-alive, pong and close timeouts still run).
+                try:
+                    await asyncio.wait_for(writer.drain(), until(deadline))
+                except asyncio.TimeoutError:
+                    pass
                 continue  # acknowledged output may restart a timer: look again
             if conn.should_close_transport():                           # 5. close
                 break
-            timeout = None
-            if deadline is not None:
-                timeout = max(0.0, (deadline - time.monotonic_ns()) / 1e9)
             try:
-                data = await asyncio.wait_for(reader.read(65536), timeout)
+                data = await asyncio.wait_for(reader.read(65536), until(deadline))
             except asyncio.TimeoutError:
                 continue
             except ConnectionError:
@@ -66,6 +75,8 @@ async def serve(reader, writer, config=None):
                 writer.write_eof()  # graceful: the peer reads our Close, then EOF
         except (OSError, RuntimeError):
             pass
+        if writer.transport.get_write_buffer_size() > 0:
+            writer.transport.abort()  # a peer that stopped reading: do not wait for it
         writer.close()
         try:
             await writer.wait_closed()
@@ -73,7 +84,7 @@ async def serve(reader, writer, config=None):
             pass
 
 
-async def start(host="127.0.0.1", port=9006):
+async def start(host="127.0.0.1", port=9007):
     """Starts the server; returns the asyncio Server (port 0 picks a free port)."""
     return await asyncio.start_server(serve, host, port)
 
@@ -88,4 +99,4 @@ async def main(addr):
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1:9006"))
+    asyncio.run(main(sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1:9007"))

@@ -39,6 +39,7 @@ struct client {
     int fd;
     rfc6455_conn *conn;     /* NULL once the WebSocket is done and the socket lingers */
     uint64_t linger_until;  /* lingering: close the socket at this time */
+    int eof;                /* the peer finished sending: stop polling for input */
 };
 
 static struct client clients[MAX_CLIENTS];
@@ -193,7 +194,10 @@ static void read_client(struct client *c) {
     if (n > 0) {
         rfc6455_recv_commit(c->conn, (size_t)n);
     } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+        /* Once: a socket at end of file stays readable, and polling it again would spin
+           while output is still being written. */
         rfc6455_receive_eof(c->conn);
+        c->eof = 1;
     }
 }
 
@@ -228,6 +232,7 @@ static void accept_clients(int lfd, const rfc6455_config *config) {
         clients[nclients].fd = fd;
         clients[nclients].conn = conn;
         clients[nclients].linger_until = 0;
+        clients[nclients].eof = 0;
         /* Step 4: a new connection's handshake timer asks for the time at once. */
         service(&clients[nclients]);
         nclients++;
@@ -269,7 +274,7 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < nclients; i++) {
             struct client *c = &clients[i];
             fds[i + 1].fd = c->fd;
-            fds[i + 1].events = POLLIN;
+            fds[i + 1].events = c->conn && c->eof ? 0 : POLLIN;
             uint64_t deadline = c->linger_until;
             if (c->conn) {
                 size_t pending = 0;
@@ -299,7 +304,7 @@ int main(int argc, char **argv) {
                 linger_client(c, rev & (POLLIN | POLLHUP | POLLERR));
                 continue;
             }
-            if (rev & (POLLIN | POLLHUP | POLLERR)) read_client(c);
+            if (!c->eof && (rev & (POLLIN | POLLHUP | POLLERR))) read_client(c);
             service(c);
         }
         /* Forget finished clients. */

@@ -581,8 +581,9 @@ void rfc6455_free(struct rfc6455_conn *conn);
 /*
  The message of the last failed call: on `conn`, or, with `conn` null, of the last
  failed creation (or null-connection call) on this thread. A NUL-terminated string, empty
- if nothing failed; valid until the next call on `conn` (or the next creation on this
- thread). Never null.
+ if nothing failed; valid until the next call on `conn` (with `conn` null: until the next
+ call on this thread that fails without a connection — a creation, or any call given a
+ null connection). Never null.
 
  # Safety
  `conn` is null or a live connection used by no other thread during the call.

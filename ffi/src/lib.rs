@@ -422,8 +422,15 @@ thread_local! {
     static THREAD_ERROR: RefCell<CString> = RefCell::new(CString::default());
 }
 
+/// Records `msg` as the thread's last error. During thread exit (a `pthread_key_create`
+/// destructor calling in) the thread-local may already be gone: the message is then dropped,
+/// never a panic outside `catch_unwind`.
 fn set_thread_error(msg: &str) {
-    THREAD_ERROR.with(|e| *e.borrow_mut() = c_string(msg));
+    let _ = THREAD_ERROR.try_with(|e| {
+        if let Ok(mut e) = e.try_borrow_mut() {
+            *e = c_string(msg);
+        }
+    });
 }
 
 #[cfg(test)]
@@ -992,8 +999,9 @@ pub unsafe extern "C" fn rfc6455_free(conn: *mut rfc6455_conn) {
 
 /// The message of the last failed call: on `conn`, or, with `conn` null, of the last
 /// failed creation (or null-connection call) on this thread. A NUL-terminated string, empty
-/// if nothing failed; valid until the next call on `conn` (or the next creation on this
-/// thread). Never null.
+/// if nothing failed; valid until the next call on `conn` (with `conn` null: until the next
+/// call on this thread that fails without a connection — a creation, or any call given a
+/// null connection). Never null.
 ///
 /// # Safety
 /// `conn` is null or a live connection used by no other thread during the call.
@@ -1002,7 +1010,9 @@ pub unsafe extern "C" fn rfc6455_last_error(conn: *const rfc6455_conn) -> *const
     static EMPTY: &CStr = c"";
     catch_unwind(AssertUnwindSafe(|| {
         if conn.is_null() {
-            THREAD_ERROR.with(|e| e.borrow().as_ptr())
+            THREAD_ERROR
+                .try_with(|e| e.try_borrow().map_or(EMPTY.as_ptr(), |e| e.as_ptr()))
+                .unwrap_or(EMPTY.as_ptr())
         } else {
             // SAFETY: live and unshared by the contract.
             unsafe { &*conn }.last_error.as_ptr()

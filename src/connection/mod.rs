@@ -525,7 +525,7 @@ impl Connection {
             // Learn the time of it, to restart the timer from there.
             return Some(Duration::ZERO);
         }
-        if phase.gives_up() && self.rx.event_ready() {
+        if phase.gives_up() && self.rx.event_ready(&self.config) {
             // What was received may be the awaited frame: next_event first.
             return None;
         }
@@ -576,7 +576,7 @@ impl Connection {
             }
             return;
         }
-        if phase.gives_up() && self.rx.event_ready() {
+        if phase.gives_up() && self.rx.event_ready(&self.config) {
             return;
         }
         if !self.timers.expired(phase, limit, now) {

@@ -263,7 +263,7 @@ impl Receiver {
     /// Whether `next_event` has an event to deliver from the bytes already received (a whole
     /// frame, a whole handshake head, streamed payload, or the end of input), as opposed to
     /// waiting for more input. Timers do not give up on the peer while this is true.
-    pub(super) fn event_ready(&self) -> bool {
+    pub(super) fn event_ready(&self, cfg: &Config) -> bool {
         if self.closed() {
             return false;
         }
@@ -272,8 +272,24 @@ impl Receiver {
             return true;
         }
         match self.hs {
-            Handshake::AwaitRequest | Handshake::AwaitResponse(_) => {
-                return avail.windows(4).any(|w| w == b"\r\n\r\n");
+            // Exactly what `next_event` will find: the parser's own verdict (blank lines
+            // before a head, and interim 1xx responses, are skipped; they are no event).
+            Handshake::AwaitRequest => {
+                return !matches!(
+                    crate::handshake::Request::parse(avail, cfg),
+                    Ok(crate::Status::Partial)
+                );
+            }
+            Handshake::AwaitResponse(ref awaiting) => {
+                return !matches!(
+                    crate::handshake::parse_response(
+                        avail,
+                        &awaiting.accept,
+                        &awaiting.options,
+                        cfg
+                    ),
+                    Ok(crate::Status::Partial)
+                );
             }
             Handshake::AwaitAnswer(_) => return false,
             Handshake::Done => {}
