@@ -40,7 +40,17 @@ async fn main() -> std::io::Result<()> {
         let (acceptor, app) = (acceptor.clone(), app.clone());
         tokio::spawn(async move {
             let served = match acceptor {
-                None => app.serve_connection(stream, peer).await,
+                // hyper_util's protocol detection waits for the first bytes with no timeout
+                // of its own: a client that sends nothing is dropped after 10 s.
+                None => {
+                    let mut first = [0u8; 1];
+                    let peek = stream.peek(&mut first);
+                    match tokio::time::timeout(Duration::from_secs(10), peek).await {
+                        Ok(Ok(1..)) => app.serve_connection(stream, peer).await,
+                        Ok(_) => Ok(()),
+                        Err(_) => Err("no request within 10 s".into()),
+                    }
+                }
                 // A client that never finishes the TLS handshake is dropped after 10 s.
                 Some(acceptor) => {
                     match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream))
