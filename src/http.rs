@@ -289,14 +289,7 @@ pub fn accept(
             *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
             *response.version_mut() = Version::HTTP_11;
             let headers = response.headers_mut();
-            headers.insert(
-                ::http::header::UPGRADE,
-                HeaderValue::from_static("websocket"),
-            );
-            headers.insert(
-                ::http::header::CONNECTION,
-                HeaderValue::from_static("Upgrade"),
-            );
+            insert_upgrade(headers);
             headers.insert(
                 ::http::header::SEC_WEBSOCKET_ACCEPT,
                 header_value(&accept_key(request.key().as_bytes()))?,
@@ -370,14 +363,7 @@ pub fn error_response(error: &HandshakeError, version: Version) -> ::http::Respo
         }
         HandshakeError::UnsupportedVersion => {
             if ours == HttpVersion::Http11 {
-                headers.insert(
-                    ::http::header::UPGRADE,
-                    HeaderValue::from_static("websocket"),
-                );
-                headers.insert(
-                    ::http::header::CONNECTION,
-                    HeaderValue::from_static("Upgrade"),
-                );
+                insert_upgrade(headers);
             }
             headers.insert(
                 ::http::header::SEC_WEBSOCKET_VERSION,
@@ -442,7 +428,6 @@ pub fn client_request_with_rng(
     config: Config,
     mut rng: BoxRng,
 ) -> Result<(::http::Request<()>, ClientHandshake), HandshakeError> {
-    use base64::Engine as _;
     let options = with_deflate_offer(options, &config);
     options.check()?;
     if version == HttpVersion::Http2 {
@@ -453,22 +438,13 @@ pub fn client_request_with_rng(
     let headers = request.headers_mut();
     match version {
         HttpVersion::Http11 => {
-            let mut nonce = [0u8; 16];
-            rng.fill_bytes(&mut nonce);
-            let key = base64::engine::general_purpose::STANDARD.encode(nonce);
-            accept = accept_key(key.as_bytes());
+            let key;
+            (key, accept) = crate::handshake::new_client_key(|b| rng.fill_bytes(b));
             headers.insert(
                 ::http::header::HOST,
                 header_value(url.host_header().as_bytes())?,
             );
-            headers.insert(
-                ::http::header::UPGRADE,
-                HeaderValue::from_static("websocket"),
-            );
-            headers.insert(
-                ::http::header::CONNECTION,
-                HeaderValue::from_static("Upgrade"),
-            );
+            insert_upgrade(headers);
             headers.insert(
                 ::http::header::SEC_WEBSOCKET_KEY,
                 header_value(key.as_bytes())?,
@@ -644,4 +620,17 @@ pub mod hyper {
         }
         Ok((request, handshake))
     }
+}
+
+/// `Upgrade: websocket` and `Connection: Upgrade`, as an HTTP/1.1 upgrade request, its 101
+/// and a 426 carry them (RFC 6455 §4.1, §4.2.2; RFC 9110 §15.5.22).
+fn insert_upgrade(headers: &mut ::http::HeaderMap) {
+    headers.insert(
+        ::http::header::UPGRADE,
+        HeaderValue::from_static("websocket"),
+    );
+    headers.insert(
+        ::http::header::CONNECTION,
+        HeaderValue::from_static("Upgrade"),
+    );
 }

@@ -5,8 +5,6 @@
 use alloc::boxed::Box;
 use alloc::string::String;
 
-use base64::Engine as _;
-
 #[cfg(feature = "deflate")]
 use super::recv::enable_deflate;
 use super::recv::{abnormal, Receiver};
@@ -16,8 +14,8 @@ use crate::config::Config;
 use crate::error::{Error, HandshakeError};
 use crate::handshake::server::{check_protocol_offered, write_accept_response};
 use crate::handshake::{
-    accept_key, parse_response, write_error_response, write_reject_response, AcceptOptions,
-    ClientOptions, Request, WsUrl,
+    parse_response, write_error_response, write_reject_response, AcceptOptions, ClientOptions,
+    Request, WsUrl,
 };
 use crate::Status;
 
@@ -177,15 +175,11 @@ impl Connection {
             config,
             Some(rng),
         );
-        let mut nonce = [0u8; 16];
-        conn.tx.random_bytes(&mut nonce);
-        let key = base64::engine::general_purpose::STANDARD.encode(nonce);
+        let (key, accept) = crate::handshake::new_client_key(|b| conn.tx.random_bytes(b));
         let options = with_deflate_offer(options, &conn.config);
         options.write_request(url, &key, conn.tx.out_mut())?;
-        conn.rx.hs = Handshake::AwaitResponse(alloc::boxed::Box::new(AwaitingResponse {
-            accept: accept_key(key.as_bytes()),
-            options,
-        }));
+        conn.rx.hs =
+            Handshake::AwaitResponse(alloc::boxed::Box::new(AwaitingResponse { accept, options }));
         Ok(conn)
     }
 

@@ -39,6 +39,17 @@ pub enum HttpVersion {
 /// The GUID that RFC 6455 §1.3 appends to the key.
 pub const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
+/// A fresh client key (16 bytes from `random`, base64, RFC 6455 §4.1) and the
+/// `Sec-WebSocket-Accept` the server must answer it with.
+pub(crate) fn new_client_key(random: impl FnOnce(&mut [u8])) -> (alloc::string::String, [u8; 28]) {
+    use base64::Engine as _;
+    let mut nonce = [0u8; 16];
+    random(&mut nonce);
+    let key = base64::engine::general_purpose::STANDARD.encode(nonce);
+    let accept = accept_key(key.as_bytes());
+    (key, accept)
+}
+
 /// Computes `Sec-WebSocket-Accept` for a `Sec-WebSocket-Key`: base64(SHA-1(key + GUID)).
 ///
 /// ```
