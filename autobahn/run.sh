@@ -70,40 +70,35 @@ port_free() {
     fi
 }
 
+# A server testee (command, port, wstest spec): start it, run wstest -m fuzzingclient
+# against it, stop it. Logs go to reports-<role>-testee.log and reports-<role>-wstest.log.
+fuzz_server() {
+    local role="$1" bin="$2" port="$3" spec="$4"
+    "$bin" "127.0.0.1:$port" 2> "reports-$role-testee.log" &
+    local testee=$!
+    wait_port "$port"
+    echo "== $role: wstest -m fuzzingclient against $(basename "$bin") on port $port" >&2
+    timeout "$TIMEOUT" "$WSTEST" -m fuzzingclient -s "$spec" > "reports-$role-wstest.log" 2>&1 || true
+    kill "$testee" 2>/dev/null || true
+    wait "$testee" 2>/dev/null || true
+}
+
 run_role() {
     local role="$1"
     rm -rf "reports/$role"
-    if [ "$role" = c ]; then
-        "$C_ECHO_SERVER" 127.0.0.1:9012 2> reports-c-testee.log &
-        local testee=$!
-        wait_port 9012
-        echo "== C example as the server: wstest -m fuzzingclient" >&2
-        timeout "$TIMEOUT" "$WSTEST" -m fuzzingclient -s fuzzingclient-c.json > reports-c-wstest.log 2>&1 || true
-        kill "$testee" 2>/dev/null || true
-        wait "$testee" 2>/dev/null || true
-    elif [ "$role" = hyper ]; then
-        "$BIN/hyper_server" 127.0.0.1:9013 2> reports-hyper-testee.log &
-        local testee=$!
-        wait_port 9013
-        echo "== hyper_server example as the server: wstest -m fuzzingclient" >&2
-        timeout "$TIMEOUT" "$WSTEST" -m fuzzingclient -s fuzzingclient-hyper.json > reports-hyper-wstest.log 2>&1 || true
-        kill "$testee" 2>/dev/null || true
-        wait "$testee" 2>/dev/null || true
-    elif [ "$role" = server ]; then
-        "$BIN/echo_server" 127.0.0.1:9010 2> reports-server-testee.log &
-        local testee=$!
-        wait_port 9010
-        echo "== server role: wstest -m fuzzingclient" >&2
-        timeout "$TIMEOUT" "$WSTEST" -m fuzzingclient -s fuzzingclient.json > reports-server-wstest.log 2>&1 || true
-        kill "$testee" 2>/dev/null || true
-    else
-        "$WSTEST" -m fuzzingserver -s fuzzingserver.json -u 0 > reports-client-wstest.log 2>&1 &
-        local suite=$!
-        wait_port 9011
-        echo "== client role: wstest -m fuzzingserver" >&2
-        timeout "$TIMEOUT" "$BIN/autobahn_client" ws://127.0.0.1:9011 rfc6455 2> reports-client-testee.log || true
-        kill "$suite" 2>/dev/null || true
-    fi
+    case "$role" in
+        server) fuzz_server server "$BIN/echo_server" 9010 fuzzingclient.json ;;
+        c) fuzz_server c "$C_ECHO_SERVER" 9012 fuzzingclient-c.json ;;
+        hyper) fuzz_server hyper "$BIN/hyper_server" 9013 fuzzingclient-hyper.json ;;
+        client)
+            "$WSTEST" -m fuzzingserver -s fuzzingserver.json -u 0 > reports-client-wstest.log 2>&1 &
+            local suite=$!
+            wait_port 9011
+            echo "== client role: wstest -m fuzzingserver" >&2
+            timeout "$TIMEOUT" "$BIN/autobahn_client" ws://127.0.0.1:9011 rfc6455 2> reports-client-testee.log || true
+            kill "$suite" 2>/dev/null || true
+            ;;
+    esac
 }
 
 # wstest is single-threaded Python: the two roles run side by side, one per core.

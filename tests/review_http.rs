@@ -16,14 +16,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http_body_util::Empty;
-use hyper::body::Bytes;
-use hyper::client::conn::http2::SendRequest;
 use hyper::{Method, Request};
-use hyper_util::rt::{TokioExecutor, TokioIo};
 use rfc6455::handshake::AcceptOptions;
 use rfc6455::http::{error_response, parse_request};
 use rfc6455::{Config, HandshakeError};
 use tokio::net::{TcpListener, TcpStream};
+
+#[path = "common/h2.rs"]
+mod h2;
+use h2::hyper_h2;
 
 const LIMIT: Duration = Duration::from_secs(20);
 
@@ -81,24 +82,6 @@ fn defect_http3_extended_connect_gets_405_allow_get() {
         response.as_ref().map(|r| r.status()),
         response.as_ref().map(|r| r.headers().clone())
     );
-}
-
-/// hyper's HTTP/2 client over h2c, once the server's SETTINGS enabled extended CONNECT.
-async fn hyper_h2(addr: SocketAddr) -> SendRequest<Empty<Bytes>> {
-    let io = TokioIo::new(TcpStream::connect(addr).await.unwrap());
-    let (send, conn) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
-        .handshake(io)
-        .await
-        .unwrap();
-    tokio::time::timeout(LIMIT, async {
-        while !conn.is_extended_connect_protocol_enabled() {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-    })
-    .await
-    .expect("the server enables SETTINGS_ENABLE_CONNECT_PROTOCOL");
-    tokio::spawn(conn);
-    send
 }
 
 /// The `hyper_server` example's service on a free port.

@@ -27,7 +27,6 @@ use common::{own, Ev};
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::Empty;
 use hyper::body::Bytes;
-use hyper::client::conn::http2::SendRequest;
 use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use rfc6455::driver::{Io, TokioDriver};
@@ -40,6 +39,10 @@ use tokio_tungstenite::tungstenite::protocol::{
 };
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
+
+#[path = "common/h2.rs"]
+mod h2;
+use h2::hyper_h2;
 
 const LIMIT: Duration = Duration::from_secs(20);
 
@@ -83,24 +86,6 @@ impl HyperServer {
     fn log_has(&self, needle: &str) -> bool {
         self.log.lock().unwrap().iter().any(|l| l.contains(needle))
     }
-}
-
-/// hyper's HTTP/2 client over h2c, once the server's SETTINGS enabled extended CONNECT.
-async fn hyper_h2(addr: SocketAddr) -> SendRequest<Empty<Bytes>> {
-    let io = TokioIo::new(TcpStream::connect(addr).await.unwrap());
-    let (send, conn) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
-        .handshake(io)
-        .await
-        .unwrap();
-    tokio::time::timeout(LIMIT, async {
-        while !conn.is_extended_connect_protocol_enabled() {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-    })
-    .await
-    .expect("the server enables SETTINGS_ENABLE_CONNECT_PROTOCOL");
-    tokio::spawn(conn);
-    send
 }
 
 fn connect_request(uri: String, protocol: Option<&'static str>) -> hyper::http::request::Builder {
